@@ -1,0 +1,129 @@
+"The training loop: seeds, early stopping, best weights, divergence and interruption."
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from lstm_forecast.train import TrainConfig, TrainingDiverged, evaluate, set_seed, train, get_device, use_threads
+
+
+class Windows:
+    def __init__(self, y, L=12, h=3):
+        self.w = torch.as_tensor(y, dtype=torch.float32).unfold(0, L + h, 1)
+        self.L = L
+    def __len__(self): return len(self.w)
+    def batch(self, idx):
+        w = self.w[idx]
+        return {'x': w[:, :self.L, None], 'target': w[:, self.L:]}
+
+
+class Net(nn.Module):
+    def __init__(self, h=3):
+        super().__init__()
+        self.lstm, self.head = nn.LSTM(1, 8, batch_first=True), nn.Linear(8, h)
+    def forward(self, x):
+        return self.head(self.lstm(x)[0][:, -1])
+
+
+def mse(t, o, m=None): return ((t - o) ** 2).mean()
+
+
+y = np.sin(np.arange(200) / 4) + 0.05 * np.random.default_rng(0).normal(size=200)
+TR, VA = Windows(y[:150]), Windows(y[138:])
+
+
+def params(m): return torch.cat([p.detach().flatten() for p in m.parameters()])
+
+
+def test_same_seed_same_weights_different_seed_different():
+    def fit(seed):
+        set_seed(seed); m = Net()
+        train(m, mse, TR, VA, TrainConfig(max_steps=40, val_check_steps=10, random_seed=seed))
+        return params(m)
+    assert torch.equal(fit(3), fit(3))
+    assert not torch.equal(fit(3), fit(4))
+
+
+def test_best_weights_are_restored():
+    set_seed(0); m = Net()
+    hist = train(m, mse, TR, VA, TrainConfig(max_steps=120, learning_rate=2e-2, val_check_steps=10))
+    assert evaluate(m, mse, VA) == pytest.approx(hist['val'].loss.min(), rel=1e-6)
+    assert hist['best_step'] == int(hist['val'].step[hist['val'].loss.idxmin()])
+
+
+def test_early_stopping_counts_validation_checks():
+    set_seed(0); m = Net()
+    hist = train(m, mse, TR, VA, TrainConfig(max_steps=5000, learning_rate=5e-2, val_check_steps=5, early_stop_patience_steps=2))
+    assert hist['stopped'] == 'early_stop'
+    v = hist['val'].loss.to_numpy()
+    # stopped right after two checks in a row that did not beat the best before them
+    assert v[-1] >= v[:-2].min() and v[-2] >= v[:-2].min()
+    assert len(hist['train']) == hist['val'].step.iloc[-1]
+
+
+def test_history_without_validation():
+    set_seed(0); m = Net()
+    hist = train(m, mse, TR, None, TrainConfig(max_steps=15))
+    assert len(hist['train']) == 15 and hist['val'].empty and hist['best_step'] == 15
+
+
+def test_divergence_is_a_clear_error():
+    class Bad(Net):
+        def forward(self, x): return super().forward(x) * float('nan')
+    with pytest.raises(TrainingDiverged, match='training diverged at step 1.*learning_rate'):
+        train(Bad(), mse, TR, None, TrainConfig(max_steps=3))
+    assert issubclass(TrainingDiverged, ValueError)
+
+
+def test_keyboard_interrupt_restores_best_weights():
+    class Interrupting(Windows):
+        calls = 0
+        def batch(self, idx):
+            Interrupting.calls += 1
+            if Interrupting.calls == 80: raise KeyboardInterrupt
+            return super().batch(idx)
+    set_seed(0); m = Net()
+    data = Interrupting(y[:150])
+    with pytest.raises(KeyboardInterrupt):
+        train(m, mse, data, VA, TrainConfig(max_steps=500, learning_rate=2e-2, val_check_steps=10))
+    # the model holds a validated snapshot, not the weights of the interrupted step
+    set_seed(0); ref = Net()
+    Interrupting.calls = -10**9  # never interrupt: replay the same run
+    hist = train(ref, mse, Interrupting(y[:150]), VA, TrainConfig(max_steps=70, learning_rate=2e-2, val_check_steps=10))
+    assert evaluate(m, mse, VA) == pytest.approx(hist['val'].loss.min(), rel=1e-6)
+    assert not m.training
+
+
+class Empty(Windows):
+    def __len__(self): return 0
+
+
+def test_no_training_windows():
+    with pytest.raises(ValueError, match='no training windows'):
+        train(Net(), mse, Empty(y[:15], L=12, h=3), None, TrainConfig(max_steps=2))
+
+
+@pytest.mark.parametrize('kw, msg', [
+    (dict(max_steps=-1), 'max_steps must be a positive integer'),
+    (dict(batch_size=0), 'batch_size must be a positive integer'),
+    (dict(val_check_steps=1.5), 'val_check_steps must be a positive integer'),
+    (dict(early_stop_patience_steps=0), 'early_stop_patience_steps must be -1'),
+    (dict(learning_rate=-1), 'learning_rate must be a positive number'),
+    (dict(grad_clip_norm=0), 'grad_clip_norm must be positive'),
+    (dict(optimizer='Adamx'), 'is not in torch.optim'),
+    (dict(lr_schedule='linear'), 'lr_schedule must be one of'),
+])
+def test_config_errors(kw, msg):
+    with pytest.raises(ValueError, match=msg): TrainConfig(**kw)
+
+
+def test_devices_and_threads():
+    assert get_device('cpu').type == 'cpu'
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match='CUDA is not available'): get_device('cuda')
+    with pytest.raises(TypeError): get_device(3)
+    n = torch.get_num_threads()
+    with use_threads(1): assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == n
+    with pytest.raises(ValueError, match='num_threads'):
+        with use_threads(0): pass
