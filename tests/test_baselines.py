@@ -199,3 +199,11 @@ def test_errors():
         with pytest.raises(exc) as info:
             f()
         assert msg in str(info.value), (msg, str(info.value))
+
+
+def test_categorical_ids_with_unused_categories():
+    df = panel(6, n_series=3)
+    cat = df.assign(unique_id=pd.Categorical(df.unique_id, categories=['unused', *sorted(df.unique_id.unique())]))
+    a = SeasonalNaive(3, season_length=2).fit(df).predict(level=[80])
+    b = SeasonalNaive(3, season_length=2).fit(cat).predict(level=[80])
+    pd.testing.assert_frame_equal(a, b.assign(unique_id=b.unique_id.astype(a.unique_id.dtype)))

@@ -229,3 +229,13 @@ def test_properties_scaled(p, m):
     y_train = np.arange(m + 3, dtype=float) ** 1.5  # strictly increasing: non-zero scale
     assert mase(y, yh, y_train, m) >= 0 and mase(y, y, y_train, m) == 0
     assert rmsse(y, yh, y_train, m) >= 0
+
+
+def test_categorical_ids_with_unused_categories():
+    df, train = _panel(5)
+    cats = ['unused', *sorted(df.unique_id.unique())]
+    cdf = df.assign(unique_id=pd.Categorical(df.unique_id, categories=cats))
+    ctrain = train.assign(unique_id=pd.Categorical(train.unique_id, categories=cats))
+    a = evaluate(df, train_df=train, level=[90])
+    b = evaluate(cdf, train_df=ctrain, level=[90])
+    pd.testing.assert_frame_equal(a, b.assign(unique_id=b.unique_id.astype(a.unique_id.dtype)))
