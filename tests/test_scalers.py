@@ -99,6 +99,7 @@ def test_scale_windows_errors():
         scale_windows(x, 6)
     with pytest.raises(ValueError, match='x must be \\[B, L\\+h, C\\]'):
         scale_windows(x[..., 0], 3)
+    assert scale_windows(x[:0], 3, "robust")[1].shape == (0, 1, 1)  # empty batch
     with pytest.raises(ValueError, match='floating point'):
         scale_windows(x.long(), 3)
     with pytest.raises(ValueError, match='pass loc\\[..., :1\\]'):
