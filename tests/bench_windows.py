@@ -84,7 +84,9 @@ def single_series(n=1_000_000, L=64, h=12, prefix=100_000):
     x, t, g = measure(lambda: gather_windows(values, w.start[idx], L, h), repeat=20)
     row('gather_windows, one batch of 256', t, nbytes(x), g, f'{tuple(x.shape)}')
     (X, y), t, g = measure(lambda: create_dataset(series, L), repeat=5)
-    row(f'create_dataset(lookback={L}), views', t, nbytes(X, y) - series.nbytes, g, f'X {tuple(X.shape)}, shares the data')
+    new = sum({t.untyped_storage().data_ptr(): t.untyped_storage().nbytes() for t in (X, y)
+               if t.untyped_storage().data_ptr() != series.ctypes.data}.values())  # storage not shared with the data
+    row(f'create_dataset(lookback={L}), views', t, new, g, f'X {tuple(X.shape)}, views of the data')
     all_bytes = len(w) * (L + h) * 4
     print(f'  (materialising every window would take {mb(all_bytes)}; the data itself is {mb(series.nbytes)})')
 
