@@ -111,6 +111,7 @@ def render_html(nb, fm, nav):
     body, _ = exp.from_notebook_node(nb)
     head = f'<h1>{html.escape(str(_title(fm, Path("page"))))}</h1>'
     if fm.get('description'): head += f'<p class="lf-desc">{html.escape(str(fm["description"]))}</p>'
+    body = re.sub(r'href="(?!https?:)([^"#]+)\.ipynb(#[^"]*)?"', r'href="\1.html\2"', body)  # links between pages
     return re.sub(r'(<body[^>]*>)', lambda m: m.group(1) + _CSS + nav + head, body, count=1)
 
 
