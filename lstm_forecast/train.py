@@ -87,16 +87,22 @@ class TrainConfig:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}")
         if not isinstance(self.early_stop_patience_steps, (int, np.integer)) or self.early_stop_patience_steps == 0 or self.early_stop_patience_steps < -1:
             raise ValueError(f"early_stop_patience_steps must be -1 (no early stopping) or a positive integer, got {self.early_stop_patience_steps!r}")
-        if not isinstance(self.learning_rate, (int, float)) or not (0 < self.learning_rate < float('inf')):
+        if not _is_number(self.learning_rate) or not (0 < self.learning_rate < float('inf')):
             raise ValueError(f"learning_rate must be a positive number, got {self.learning_rate!r}")
-        if self.grad_clip_norm is not None and not (self.grad_clip_norm > 0):
+        if self.grad_clip_norm is not None and not (_is_number(self.grad_clip_norm) and self.grad_clip_norm > 0):
             raise ValueError(f"grad_clip_norm must be positive or None, got {self.grad_clip_norm!r}")
-        if not hasattr(torch.optim, str(self.optimizer)):
+        if not (_is_number(self.weight_decay) and 0 <= self.weight_decay < float('inf')):
+            raise ValueError(f"weight_decay must be a number >= 0, got {self.weight_decay!r}")
+        opt = getattr(torch.optim, str(self.optimizer), None)
+        if not (isinstance(opt, type) and issubclass(opt, torch.optim.Optimizer) and opt is not torch.optim.Optimizer):
             raise ValueError(f"optimizer {self.optimizer!r} is not in torch.optim; use e.g. 'Adam', 'AdamW' or 'SGD'")
+        if not isinstance(self.verbose, bool): raise TypeError(f"verbose must be True or False, got {self.verbose!r}")
         if self.lr_schedule not in _SCHEDULES:
             raise ValueError(f"lr_schedule must be one of {sorted(_SCHEDULES)}, got {self.lr_schedule!r}")
 
 _SCHEDULES = {'constant': constant_lr, 'cosine': cosine_lr}
+
+def _is_number(v) -> bool: return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 
 # %% ../nbs/05_train.ipynb #d988cf63
 class Batches(Protocol):
