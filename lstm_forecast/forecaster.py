@@ -100,6 +100,7 @@ def _check_int(name, v, lo=1, none_ok=False):
 def _check_names(name, v):
     if v is None: return []
     if isinstance(v, str): v = [v]
+    if not isinstance(v, (list, tuple, pd.Index, np.ndarray)): raise TypeError(f"{name} must be a list of column names, got {v!r}")
     v = list(v)
     if not all(isinstance(o, str) for o in v): raise TypeError(f"{name} must be a list of column names (strings), got {v!r}")
     if len(set(v)) != len(v): raise ValueError(f"{name} has duplicate names: {v}")
@@ -140,6 +141,7 @@ class LSTMForecast:
         self.h = _check_int('h', h)
         self.input_size = _check_int('input_size', input_size, none_ok=True)
         self.loss = L.MAE() if loss is None else loss
+        if isinstance(loss, type): raise TypeError(f"loss must be a loss object such as {loss.__name__}(), got the class {loss.__name__}")
         if not hasattr(self.loss, 'outputsize_multiplier'):
             raise TypeError(f"loss must be a loss from lstm_forecast.losses (MAE(), MSE(), Huber(), MQLoss(...), DistributionLoss(...)), got {loss!r}")
         if scaler_type not in _SCALERS: raise ValueError(f"scaler_type must be one of {_SCALERS}, got {scaler_type!r}")
@@ -196,9 +198,10 @@ def _local_index(df):
 @patch
 def _static(self: LSTMForecast, static_df, ids):
     "Rows of `static_df` for `ids`, in order, as float32 (checked)"
+    if static_df is not None and not isinstance(static_df, pd.DataFrame):
+        raise TypeError(f"static_df must be a DataFrame with unique_id and the stat_exog_list columns, got {type(static_df).__name__}")
     if not self.stat_exog_list: return None
     if static_df is None: raise ValueError(f"stat_exog_list={self.stat_exog_list} needs static_df: a frame with unique_id and those columns")
-    if not isinstance(static_df, pd.DataFrame): raise TypeError(f"static_df must be a DataFrame, got {type(static_df).__name__}")
     miss = [c for c in ['unique_id', *self.stat_exog_list] if c not in static_df.columns]
     if miss: raise ValueError(f"static_df is missing columns {miss}; it needs unique_id and stat_exog_list={self.stat_exog_list}")
     if static_df['unique_id'].duplicated().any():
@@ -240,14 +243,14 @@ def fit(self: LSTMForecast,
     "Train on every window of every series in `df`"
     val_size = _check_int('val_size', val_size, lo=0)
     h_out = self.h_train if self.recurrent else self.h
-    df, freq = check_df(_as_long(df), h=h_out + val_size, input_size=self.input_size or 1, freq=self.freq,
+    df, freq = check_df(_as_long(df), h=h_out, input_size=self.input_size or 1, freq=self.freq,
                         exog_cols=self.hist_exog_list + self.futr_exog_list)
     self.freq_ = freq
     lengths = df.groupby('unique_id', sort=False, observed=True).size()
     self.input_size_ = self.input_size or default_input_size(self.h, freq, int(lengths.min()) - val_size)
     short = lengths[lengths < self.input_size_ + h_out + val_size]
     if len(short): raise ValueError(f"series {short.index[0]!r} has {short.iloc[0]} rows, too short for input_size={self.input_size_} + h={h_out}"
-                                    + (f" + val_size={val_size}" if val_size else "") + "; lower input_size or pass longer series")
+                                    + (f" + val_size={val_size}" if val_size else "") + f"; lower input_size{' or val_size' if val_size else ''} or pass longer series")
     ids = lengths.index.to_numpy()
     static = self._static(static_df, ids)
     panel = self._panel(df, static)
@@ -262,7 +265,7 @@ def fit(self: LSTMForecast,
     set_seed(self.random_seed)
     with use_threads(self.train_config.num_threads):
         self.model_ = self._build_model()
-    self.fitted_ = False
+    self.fitted_, self.history_ = False, None
     try:
         self.history_ = train(self.model_, self.loss, train_b, val_b, self.train_config)
     except KeyboardInterrupt:
@@ -316,6 +319,8 @@ def make_future_dataframe(self: LSTMForecast, df=None) -> pd.DataFrame:  # `uniq
 @patch
 def _join_future(self: LSTMForecast, fut, futr_df):
     "Future rows with the future exogenous values from `futr_df` (every row and column must be there)"
+    if futr_df is not None and not isinstance(futr_df, pd.DataFrame):
+        raise TypeError(f"futr_df must be a DataFrame with unique_id, ds and the futr_exog_list columns, got {type(futr_df).__name__}")
     if not self.futr_exog_list: return fut
     if futr_df is None:
         raise ValueError(f"futr_exog_list={self.futr_exog_list} needs futr_df with their values for the next h={self.h} "
@@ -354,7 +359,13 @@ def _forecast(self: LSTMForecast, batches: WindowBatches, quantiles, chunk: int 
             p, q = p.cpu(), q.cpu()                                                 # [B, h], [B, h, Q]
             points.append(p * scale[:, :, 0] + loc[:, :, 0])                        # back to the data's units
             qs.append(q * scale[:, :, :1] + loc[:, :, :1])
-    return torch.cat(points).double().numpy(), torch.cat(qs).double().numpy()
+    point, q = torch.cat(points).double().numpy(), torch.cat(qs).double().numpy()
+    bad = ~(np.isfinite(point).all(1) & np.isfinite(q).all((1, 2)))                 # [N] windows with inf/NaN
+    if bad.any():  # never hand back NaN: say why instead
+        ids = batches.panel.ids[batches.series.numpy()[bad]]
+        raise ValueError(f"the forecasts of series {pd.unique(ids).tolist()[:5]} are not finite: the values overflow float32 or the "
+                         "weights diverged; rescale the data (e.g. divide y by a power of ten), use scaler_type='robust' or lower learning_rate")
+    return point, q
 
 @patch
 def _output(self: LSTMForecast, keys: pd.DataFrame, point, q, level):
@@ -575,6 +586,8 @@ class Forecasters:
         aliases = [m.alias for m in models]
         dup = sorted({a for a in aliases if aliases.count(a) > 1})
         if dup: raise ValueError(f"several models share the alias {dup}; give each a distinct alias=...")
+        hs = {m.alias: getattr(m, 'h', None) for m in models}
+        if len(set(hs.values())) > 1: raise ValueError(f"the models forecast different horizons {hs}; give every model the same h")
         self.models = list(models)
 
     def fit(self, df, static_df=None, val_size: int = 0):
