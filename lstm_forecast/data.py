@@ -272,6 +272,13 @@ def _indptr(ids: pd.Series) -> np.ndarray:  # sorted ids [N] -> row offsets [S+1
     codes = pd.factorize(ids)[0]
     return np.concatenate([[0], np.flatnonzero(codes[1:] != codes[:-1]) + 1, [len(codes)]])
 
+def _infer_one(v: np.ndarray) -> str | None:  # datetime64 values of one series -> offset alias, None if irregular
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        try: f = pd.infer_freq(pd.DatetimeIndex(v))
+        except (TypeError, ValueError): return None
+    return None if f is None else normalize_freq(getattr(f, 'freqstr', f))
+
 def _infer_sorted(ds: pd.Series, indptr: np.ndarray, ids) -> tuple[str | int, str]:  # (freq, series it came from)
     lengths = np.diff(indptr)
     order = np.argsort(-lengths, kind='stable')
@@ -280,12 +287,7 @@ def _infer_sorted(ds: pd.Series, indptr: np.ndarray, ids) -> tuple[str | int, st
         if lengths[s] < 2: raise ValueError("cannot infer the step of integer ds: every series has one row; pass freq= (an int step)")
         steps, counts = np.unique(np.diff(ds.to_numpy()[indptr[s]:indptr[s + 1]]), return_counts=True)
         return int(steps[np.argmax(counts)]), ids[s]  # the most common step (the smallest on ties)
-    def infer(v):
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            try: f = pd.infer_freq(pd.DatetimeIndex(v))
-            except (TypeError, ValueError): return None
-        return None if f is None else normalize_freq(getattr(f, 'freqstr', f))
+    infer = _infer_one
     candidates = [s for s in order[:3] if lengths[s] >= 3]
     if not candidates:
         raise ValueError('cannot infer the frequency of ds: every series has fewer than 3 timestamps; pass freq= (e.g. "D", "MS")')
@@ -320,6 +322,14 @@ def _check_grid(ds: pd.Series, indptr: np.ndarray, ids, freq, source: str = '') 
             off_grid_first = np.asarray((first + off) - off != first)
     bad = np.flatnonzero(same & np.asarray(nxt != exp))
     hint = f' (frequency inferred from series {source!r}; pass freq= if that is wrong)' if source else ''
+    if source and (off_grid_first.any() or len(bad)):  # is the culprit regular at a frequency of its own?
+        s = int(np.flatnonzero(off_grid_first)[0]) if off_grid_first.any() else _row_series(indptr, int(bad[0]))
+        v = ds.to_numpy()[indptr[s]:indptr[s + 1]]
+        steps = np.unique(np.diff(v)) if integer else None
+        own = (int(steps[0]) if len(steps) == 1 else None) if integer else _infer_one(v) if len(v) >= 3 else None
+        if own is not None and own != freq:
+            raise ValueError(f'series {ids[s]!r} has frequency {own!r} but series {source!r} has {freq!r}: all series must share '
+                             'one frequency; resample them to one, or forecast them separately')
     if off_grid_first.any():
         s = int(np.flatnonzero(off_grid_first)[0])
         raise ValueError(f'series {ids[s]!r} starts at {_describe(pd.Timestamp(ds.iloc[indptr[s]]))}, which is not on the grid of '
@@ -375,6 +385,8 @@ def check_df(df: pd.DataFrame,  # long frame with `id_col`, `time_col`, `target_
         raise TypeError(f'check_df expects a pandas DataFrame in long format, got {type(df).__name__}; convert it with read_series')
     for k, v in (('h', h), ('input_size', input_size)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0: raise ValueError(f'{k}={v!r} must be a non-negative integer')
+    if not isinstance(exog_cols, (list, tuple)) or not all(isinstance(c, str) for c in exog_cols):
+        raise TypeError(f'exog_cols must be a list of column names, got {exog_cols!r}')
     if len(df) == 0: raise ValueError('df is empty (0 rows); pass a frame with at least one series')
     need = [id_col, time_col, target_col, *exog_cols]
     missing = [c for c in need if c not in df.columns]
