@@ -322,14 +322,16 @@ def _check_grid(ds: pd.Series, indptr: np.ndarray, ids, freq, source: str = '') 
             off_grid_first = np.asarray((first + off) - off != first)
     bad = np.flatnonzero(same & np.asarray(nxt != exp))
     hint = f' (frequency inferred from series {source!r}; pass freq= if that is wrong)' if source else ''
-    if source and (off_grid_first.any() or len(bad)):  # is the culprit regular at a frequency of its own?
+    if off_grid_first.any() or len(bad):  # is the culprit regular at a frequency of its own?
         s = int(np.flatnonzero(off_grid_first)[0]) if off_grid_first.any() else _row_series(indptr, int(bad[0]))
         v = ds.to_numpy()[indptr[s]:indptr[s + 1]]
         steps = np.unique(np.diff(v)) if integer else None
         own = (int(steps[0]) if len(steps) == 1 else None) if integer else _infer_one(v) if len(v) >= 3 else None
-        if own is not None and own != freq:
+        if own is not None and own != freq and source:
             raise ValueError(f'series {ids[s]!r} has frequency {own!r} but series {source!r} has {freq!r}: all series must share '
                              'one frequency; resample them to one, or forecast them separately')
+        if own is not None and own != freq:
+            raise ValueError(f'series {ids[s]!r} has frequency {own!r}, not freq={freq!r}; resample it to {freq!r} or pass the right freq=')
     if off_grid_first.any():
         s = int(np.flatnonzero(off_grid_first)[0])
         raise ValueError(f'series {ids[s]!r} starts at {_describe(pd.Timestamp(ds.iloc[indptr[s]]))}, which is not on the grid of '

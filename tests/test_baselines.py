@@ -155,7 +155,7 @@ def test_integer_ds_steps():
     assert fc.ds.tolist() == [4, 6, 16, 18]  # series in sorted order: a, b
     assert RandomWalkWithDrift(1, freq=2).fit(df).predict().ds.tolist() == [4, 16]
     assert pd.api.types.is_integer_dtype(fc.ds)
-    with pytest.raises(ValueError, match='does not follow freq=5'):
+    with pytest.raises(ValueError, match="series 'a' has frequency 2, not freq=5"):
         RandomWalkWithDrift(1, freq=5).fit(df)
 
 
