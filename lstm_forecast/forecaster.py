@@ -157,8 +157,8 @@ class LSTMForecast:
         self.stat_exog_list = _check_names('stat_exog_list', stat_exog_list)
         both = set(self.futr_exog_list) & set(self.hist_exog_list)
         if both: raise ValueError(f"columns {sorted(both)} are in both futr_exog_list and hist_exog_list; a column is one or the other")
-        if {'unique_id', 'ds', 'y'} & set(self.futr_exog_list + self.hist_exog_list + self.stat_exog_list):
-            raise ValueError("exogenous lists cannot name 'unique_id', 'ds' or 'y'")
+        for name, cols in (('futr_exog_list', self.futr_exog_list), ('hist_exog_list', self.hist_exog_list), ('stat_exog_list', self.stat_exog_list)):
+            if {'unique_id', 'ds', 'y'} & set(cols): raise ValueError(f"{name}={cols} cannot name 'unique_id', 'ds' or 'y': list feature columns only")
         if not isinstance(recurrent, bool): raise TypeError(f"recurrent must be True or False, got {recurrent!r}")
         self.recurrent, self.h_train = recurrent, _check_int('h_train', h_train)
         if recurrent and self.hist_exog_list:
@@ -184,9 +184,11 @@ class LSTMForecast:
 from fastcore.basics import patch
 
 # %% ../nbs/09_forecaster.ipynb #b9794859
-def _as_long(df):
+def _as_long(df, exog=()):  # exog: the model's exogenous columns, never a guess for the target
     "A long frame as it is, or whatever `read_series` understands (a CSV path, a Series, a wide frame)"
     if isinstance(df, pd.DataFrame) and {'unique_id', 'ds', 'y'} <= set(df.columns): return df
+    if isinstance(df, pd.DataFrame) and 'y' not in df.columns and set(exog) & set(df.columns):
+        raise ValueError(f"df has no 'y' column (its columns are {list(df.columns)}); name the target column y")
     if isinstance(df, (pd.DataFrame, pd.Series, str, os.PathLike)): return read_series(df, verbose=False)
     raise TypeError(f"expected a long DataFrame with columns unique_id, ds, y (or a CSV path, a Series, a wide frame), got {type(df).__name__}")
 
@@ -243,7 +245,7 @@ def fit(self: LSTMForecast,
     "Train on every window of every series in `df`"
     val_size = _check_int('val_size', val_size, lo=0)
     h_out = self.h_train if self.recurrent else self.h
-    df, freq = check_df(_as_long(df), h=h_out, input_size=self.input_size or 1, freq=self.freq,
+    df, freq = check_df(_as_long(df, self.hist_exog_list + self.futr_exog_list), h=h_out, input_size=self.input_size or 1, freq=self.freq,
                         exog_cols=self.hist_exog_list + self.futr_exog_list)
     self.freq_ = freq
     lengths = df.groupby('unique_id', sort=False, observed=True).size()
@@ -389,7 +391,7 @@ def predict(self: LSTMForecast,
     level = self._levels(level)
     if df is None: hist, static = self.tail_, (self.static_ if static_df is None else None)
     else:
-        hist, _ = check_df(_as_long(df), input_size=self.input_size_, freq=self.freq_,
+        hist, _ = check_df(_as_long(df, self.hist_exog_list + self.futr_exog_list), input_size=self.input_size_, freq=self.freq_,
                            exog_cols=self.hist_exog_list + self.futr_exog_list)
         static = None
     ids = hist['unique_id'].drop_duplicates().to_numpy()
@@ -424,7 +426,7 @@ def cross_validation(self: LSTMForecast,
     step = self.h if step_size is None else _check_int('step_size', step_size)
     if isinstance(refit, bool): every = n_windows if not refit else 1
     else: every = _check_int('refit', refit)
-    df, freq = check_df(_as_long(df), h=self.h, input_size=self.input_size or 1, freq=self.freq,
+    df, freq = check_df(_as_long(df, self.hist_exog_list + self.futr_exog_list), h=self.h, input_size=self.input_size or 1, freq=self.freq,
                         exog_cols=self.hist_exog_list + self.futr_exog_list)
     pos, n = _local_index(df)
     lengths = df.groupby('unique_id', sort=False, observed=True).size()
@@ -590,9 +592,11 @@ class Forecasters:
         if len(set(hs.values())) > 1: raise ValueError(f"the models forecast different horizons {hs}; give every model the same h")
         self.models = list(models)
 
+    def _exog(self): return [c for m in self.models if isinstance(m, LSTMForecast) for c in m.hist_exog_list + m.futr_exog_list]
+
     def fit(self, df, static_df=None, val_size: int = 0):
         "Fit every model on `df`"
-        df = _as_long(df)
+        df = _as_long(df, self._exog())
         for m in self.models:
             if isinstance(m, LSTMForecast): m.fit(df, static_df=static_df, val_size=val_size)
             else: m.fit(df)
@@ -610,7 +614,7 @@ class Forecasters:
     def cross_validation(self, df, n_windows: int = 1, step_size: int | None = None, refit: bool | int = False,
                          static_df=None, level=None) -> pd.DataFrame:
         "Rolling-origin backtest of every model on the same windows: `unique_id, ds, cutoff, y` and each model's columns"
-        df = _as_long(df)
+        df = _as_long(df, self._exog())
         out = None
         for m in self.models:
             lv = level if _supports_level(m) else None
@@ -624,10 +628,14 @@ def backtest(model, df, n_windows: int = 1, step_size: int | None = None, level=
     df, _ = check_df(_as_long(df), h=model.h, freq=getattr(model, 'freq', None))
     step = model.h if step_size is None else _check_int('step_size', step_size)
     pos, n = _local_index(df)
-    lengths = df.groupby('unique_id', sort=False, observed=True).size().to_numpy()
+    sizes = df.groupby('unique_id', sort=False, observed=True).size()
+    lengths = sizes.to_numpy()
     sidx = np.repeat(np.arange(len(lengths)), lengths)
     first = _cutoff_positions(lengths, model.h, _check_int('n_windows', n_windows), step)
-    if (first[:, 0] < 1).any(): raise ValueError(f"a series is too short for {n_windows} windows of h={model.h} with step_size={step}")
+    if (first[:, 0] < 1).any():
+        s = int(np.flatnonzero(first[:, 0] < 1)[0])
+        raise ValueError(f"series {sizes.index[s]!r} has {lengths[s]} rows: too short for {n_windows} windows of h={model.h} "
+                         f"(step_size={step}) and a row to fit on; use fewer windows or a smaller step_size")
     outs = []
     for k in range(first.shape[1]):
         past = df[pos < first[sidx, k]]
