@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .data import check_df, make_future_dataframe, read_series, future_dates
+from .data import check_df, make_future_dataframe, read_series, future_dates, normalize_freq
 from .windows import SeriesPanel, make_windows, gather_windows
 from .scalers import scale_windows
 from .model import LSTMNet
@@ -553,7 +553,7 @@ def load(cls: LSTMForecast, path) -> LSTMForecast:  # a folder written by `save`
         tc = {k: v for k, v in cfg['train_config'].items() if k not in ('random_seed', 'device', 'num_threads', 'verbose')}
         m = cls(**init, loss=_loss_from_spec(cfg['loss']), freq=cfg['freq'], device=cfg['train_config']['device'],
                 num_threads=cfg['train_config']['num_threads'], **tc)
-        m.freq_, m.input_size_ = cfg['freq'], cfg['input_size_']
+        m.freq_, m.input_size_ = normalize_freq(cfg['freq']), cfg['input_size_']
         m.model_ = m._build_model()
         m.model_.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith('model.')})
         t = cfg['tail']
@@ -569,7 +569,7 @@ def load(cls: LSTMForecast, path) -> LSTMForecast:  # a folder written by `save`
             m.static_['unique_id'] = _ids_from_json(m.static_['unique_id'], t['id_type'])
         m.history_ = None
         m.fitted_ = True
-    except (KeyError, TypeError, RuntimeError) as e:
+    except (KeyError, IndexError, AttributeError, TypeError, ValueError, RuntimeError) as e:  # whatever a damaged config breaks
         raise ValueError(f"{path} holds an inconsistent model ({type(e).__name__}: {e}); save it again") from None
     return m
 
