@@ -135,9 +135,15 @@ def _to(batch: dict, device: torch.device) -> dict:
     if device.type == 'cpu': return dict(batch)
     return {k: (v.to(device, non_blocking=True) if torch.is_tensor(v) else v) for k, v in batch.items()}
 
-def _epoch_indices(n: int, g: torch.Generator):
-    "Endless stream of shuffled window indices, one permutation per epoch"
-    while True: yield from torch.randperm(n, generator=g)
+def _shuffled_batches(n: int, bs: int, g: torch.Generator):
+    "Endless stream of batches of `bs` shuffled window indices, one permutation per epoch (a batch may span two)"
+    perm, pos = None, n  # the first batch draws the first permutation
+    while True:  # slices of one permutation tensor: iterating it would make a Python object per window
+        parts, k = [], bs
+        while k:
+            if pos == n: perm, pos = torch.randperm(n, generator=g), 0
+            parts.append(perm[pos:pos + k]); pos += len(parts[-1]); k -= len(parts[-1])
+        yield torch.cat(parts)  # [bs]
 
 # %% ../nbs/05_train.ipynb #5e864086
 class TrainingDiverged(ValueError):
@@ -158,8 +164,7 @@ def train(model: nn.Module,              # the network; trained in place
     opt = _optimizer(cfg, model)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: _SCHEDULES[cfg.lr_schedule](s, cfg.max_steps))
     g = torch.Generator().manual_seed(cfg.random_seed)
-    order = _epoch_indices(len(train_data), g)
-    bs = min(cfg.batch_size, len(train_data))
+    order = _shuffled_batches(len(train_data), min(cfg.batch_size, len(train_data)), g)
     tr_steps, tr_losses, va_steps, va_losses = [], [], [], []
     best, best_state, bad_checks, stopped = float('inf'), None, 0, 'max_steps'
     t0 = time.perf_counter()
@@ -167,7 +172,7 @@ def train(model: nn.Module,              # the network; trained in place
     with use_threads(cfg.num_threads):
         try:
             for step in bar(range(1, cfg.max_steps + 1)):
-                idx = torch.stack([next(order) for _ in range(bs)])
+                idx = next(order)
                 b = _to(train_data.batch(idx), device)
                 target, mask = b.pop('target'), b.pop('mask', None)
                 l = loss(target, model(**b), mask)                     # forward + loss
