@@ -124,10 +124,6 @@ ENTRIES = {
 }
 
 
-def frames_in(args):
-    return [a for a in args if isinstance(a, pd.DataFrame)]
-
-
 def outcome(call, *frames):
     "Run `call()`; return its result or the exception it raised; assert the frames it was given are unchanged"
     before = [copy.deepcopy(f) for f in frames]

@@ -5,7 +5,6 @@ import copy, os, warnings
 
 import numpy as np
 import pandas as pd
-import pytest
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 from lstm_forecast.baselines import HistoricAverage, Naive, RandomWalkWithDrift, SeasonalNaive

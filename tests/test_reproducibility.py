@@ -1,7 +1,7 @@
 """Reproducibility on CPU: the same seed gives bitwise-identical forecasts in two separate processes (with different
 hash seeds), a different seed gives different ones, and fitting one model never changes what another model fitted
 later in the same process gives (each fit seeds its own generators; global RNG state does not leak in)."""
-import hashlib, json, os, random, subprocess, sys
+import json, os, random, subprocess, sys
 
 import numpy as np
 import pandas as pd
@@ -10,7 +10,7 @@ import torch
 
 from lstm_forecast.data import synthetic_panel
 from lstm_forecast.forecaster import LSTMForecast
-from lstm_forecast.losses import DistributionLoss, MQLoss
+from lstm_forecast.losses import DistributionLoss
 
 SCRIPT = r'''
 import hashlib, json, sys
