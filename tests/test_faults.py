@@ -270,3 +270,13 @@ def test_interrupted_model_can_be_saved_and_loaded(df, monkeypatch, tmp_path):
     monkeypatch.undo()
     m.save(tmp_path / 'm')
     pd.testing.assert_frame_equal(LSTMForecast.load(tmp_path / 'm').predict(), m.predict())
+
+
+
+def test_weights_that_overflow_never_give_non_finite_forecasts(df):
+    m = LSTMForecast(h=H, **TINY).fit(df)
+    with torch.no_grad():
+        for p in m.model_.parameters(): p.fill_(1e30)  # as after a run gone astray without a non-finite loss
+    for call in (m.predict, lambda: m.predict(df=df)):
+        with pytest.raises(ValueError, match='are not finite: the values overflow float32 or the weights diverged'):
+            call()
