@@ -4,91 +4,27 @@
 
 # %% ../nbs/07_baselines.ipynb #79075305
 from __future__ import annotations
-import warnings
 from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 from fastcore.basics import patch
 
+from .data import check_df, make_future_dataframe, normalize_freq
 from .metrics import _check_levels, _interval_cols
 
 # %% auto #0
 __all__ = ['Naive', 'SeasonalNaive', 'HistoricAverage', 'RandomWalkWithDrift']
 
-# %% ../nbs/07_baselines.ipynb #52bafa7c
-def _check_df(df: pd.DataFrame,  # long frame with `unique_id`, `ds`, `y`
-              ) -> pd.DataFrame:  # validated copy of `unique_id, ds, y`, sorted, y float64, fresh RangeIndex
-    "Validate a long frame for the baselines and sort it by series and time"
-    if not isinstance(df, pd.DataFrame): raise TypeError(f'df must be a pandas DataFrame, got {type(df).__name__}')
-    missing = [c for c in ('unique_id', 'ds', 'y') if c not in df.columns]
-    if missing: raise ValueError(f'df lacks column(s) {missing}; it has {list(df.columns)} (long format: unique_id, ds, y)')
-    if len(df) == 0: raise ValueError('df is empty: nothing to fit')
-    ds = df['ds']
-    if not (pd.api.types.is_datetime64_any_dtype(ds) or pd.api.types.is_integer_dtype(ds)):
-        raise TypeError(f'ds must be datetime64 or integer, got {ds.dtype}; convert it with pd.to_datetime(df.ds)')
-    if not pd.api.types.is_numeric_dtype(df['y']): raise TypeError(f'y must be numeric, got {df["y"].dtype}')
-    d = df[['unique_id', 'ds', 'y']].sort_values(['unique_id', 'ds'], kind='stable').reset_index(drop=True)
-    d['y'] = d['y'].astype('float64')
-    bad = d['y'].isna() | d['unique_id'].isna() | d['ds'].isna()
-    if bad.any():
-        raise ValueError(f'series {pd.unique(d.loc[bad, "unique_id"]).tolist()[:5]} have missing unique_id, ds or y '
-                         f'values; fill or drop them first')
-    dup = d.duplicated(['unique_id', 'ds'])
-    if dup.any():
-        raise ValueError(f'series {pd.unique(d.loc[dup, "unique_id"]).tolist()[:5]} have duplicated timestamps; '
-                         f'keep one row per (unique_id, ds)')
-    return d
+# %% ../nbs/07_baselines.ipynb #a8cc1176
+def _check_df(df: pd.DataFrame,  # long frame `unique_id, ds, y` (other columns are ignored)
+              freq: str | int | None = None,  # offset alias or int step of `ds`; inferred when None
+              ) -> tuple[pd.DataFrame, str | int]:  # (sorted copy of `unique_id, ds, y`, y float64, fresh RangeIndex; freq)
+    "Validate a long frame for the baselines with `check_df` and keep the columns they use"
+    d, freq = check_df(df, freq=freq)
+    return d[['unique_id', 'ds', 'y']], freq
 
-# %% ../nbs/07_baselines.ipynb #2144b2a8
-def _infer_freq_one(ds: pd.Series) -> str | None:
-    "pandas offset alias of one series' timestamps, or None when there are fewer than 3 or they are irregular"
-    if len(ds) < 3: return None
-    with warnings.catch_warnings():  # pandas 3 warns that infer_freq will return an offset: normalise both
-        warnings.simplefilter('ignore')
-        f = pd.infer_freq(pd.DatetimeIndex(ds))
-    return None if f is None else pd.tseries.frequencies.to_offset(f).freqstr
-
-def _future_frame(df: pd.DataFrame,  # checked frame, sorted by `unique_id`, `ds`
-                  h: int,  # steps after each series' end
-                  freq: str | int | None = None,  # pandas offset alias (datetime ds) or int step (int ds); None: infer
-                  ) -> pd.DataFrame:  # `unique_id, ds`: h rows per series, series in sorted order
-    "The `h` timestamps after each series' last `ds` (stand-in for `lstm_forecast.data.make_future_dataframe`)"
-    g = df.groupby('unique_id', sort=True, observed=True)['ds']
-    last = g.last()  # [S]
-    k = np.tile(np.arange(1, h + 1), len(last))  # [S*h]
-    base = last.repeat(h).reset_index(drop=True)  # [S*h]
-    if pd.api.types.is_integer_dtype(df['ds']):
-        if freq is not None and not isinstance(freq, (int, np.integer)):
-            raise TypeError(f'ds is integer, so freq must be an int step, got {freq!r}')
-        if freq is None:
-            same = df['unique_id'].eq(df['unique_id'].shift())
-            step = df['ds'].diff().where(same).groupby(df['unique_id'], sort=True, observed=True).min()
-            if step.isna().any():
-                raise ValueError(f'series {step.index[step.isna()].tolist()[:5]} have a single timestamp, so their '
-                                 f'step is unknown; pass freq=<int step>')
-            step = step.astype('int64').to_numpy()
-        else: step = np.full(len(last), int(freq))
-        ds = base + np.repeat(step, h) * k
-    else:
-        if isinstance(freq, (int, np.integer)): raise TypeError(f'ds is datetime, so freq must be a pandas offset '
-                                                                f'alias such as "MS" or "D", got {freq!r}')
-        freqs = pd.Series(freq, index=last.index) if freq is not None else g.agg(_infer_freq_one)
-        if freqs.isna().any():
-            raise ValueError(f'cannot infer the frequency of series {freqs.index[freqs.isna()].tolist()[:5]} (fewer than '
-                             f'3 timestamps or irregular ones); pass freq, e.g. freq="MS"')
-        freqs = freqs.repeat(h).reset_index(drop=True)
-        ds = base.copy()
-        for f in pd.unique(freqs):  # one pass per distinct frequency, usually one
-            off, sel = pd.tseries.frequencies.to_offset(f), (freqs == f).to_numpy()
-            if isinstance(off, pd.offsets.Tick): ds[sel] = base[sel] + pd.to_timedelta(k[sel] * off.nanos, unit='ns')
-            else:
-                for j in range(1, h + 1):  # calendar offsets: one vectorised shift per horizon step
-                    s = sel & (k == j)
-                    ds[s] = base[s] + j * off
-    return pd.DataFrame({'unique_id': last.index.repeat(h), 'ds': ds.to_numpy()})
-
-# %% ../nbs/07_baselines.ipynb #42492628
+# %% ../nbs/07_baselines.ipynb #71b95938
 def _sigma(ss: np.ndarray, dof: np.ndarray) -> np.ndarray:
     "sqrt(ss / dof) per series, NaN where dof <= 0"
     return np.sqrt(np.divide(ss, dof, out=np.full(len(ss), np.nan), where=dof > 0))
@@ -107,7 +43,10 @@ class _Baseline:
     def __init__(self, h: int, freq=None, alias: str | None = None):
         if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h <= 0:
             raise ValueError(f'h must be a positive int (the number of steps to forecast), got {h!r}')
-        self.h, self.freq, self.alias = int(h), freq, alias or type(self).__name__
+        if alias is not None and (not isinstance(alias, str) or not alias):
+            raise TypeError(f'alias must be a non-empty string (the forecast column name), got {alias!r}')
+        self.h, self.alias = int(h), alias or type(self).__name__
+        self.freq = None if freq is None else normalize_freq(freq)
         self._fitted = None
 
     def __repr__(self): return f'{type(self).__name__}(h={self.h}, alias={self.alias!r})'
@@ -116,7 +55,7 @@ class _Baseline:
 
     def _compute(self, df):
         "Checked frame -> (future `unique_id, ds`, point forecasts [S, h], sigma_k [S, h])"
-        d = _check_df(df)
+        d, freq = _check_df(df, self.freq)
         codes = (d['unique_id'] != d['unique_id'].shift()).cumsum().to_numpy() - 1  # [N] series index 0..S-1
         n = np.bincount(codes)  # [S]
         last = np.cumsum(n) - 1
@@ -125,9 +64,9 @@ class _Baseline:
             ids = d['unique_id'].to_numpy()[last][short]
             raise ValueError(f'series {ids.tolist()[:5]} have {n[short].tolist()[:5]} rows, {self._too_short()}')
         mean, sigmah = self._forecast(d['y'].to_numpy(), codes, n, last, np.arange(1, self.h + 1))  # [S, h] each
-        return _future_frame(d, self.h, self.freq), mean, sigmah
+        return make_future_dataframe(d, self.h, freq), mean, sigmah
 
-# %% ../nbs/07_baselines.ipynb #d7551478
+# %% ../nbs/07_baselines.ipynb #c296ed0a
 @patch
 def fit(self: _Baseline,
          df: pd.DataFrame,  # long frame `unique_id, ds, y`, any number of series of any lengths
@@ -148,6 +87,10 @@ def predict(self: _Baseline,
             raise ValueError(f'{self.alias} is not fitted: call fit(df) first, or pass the series to predict(df=...)')
         fut, mean, sigmah = self._fitted
     else: fut, mean, sigmah = self._compute(df)
+    if levels and np.isnan(sigmah).any():
+        ids = fut['unique_id'].to_numpy()[::self.h][np.isnan(sigmah).any(axis=1)]
+        raise ValueError(f'series {ids.tolist()[:5]} are too short for {self.alias} to measure the spread of their residuals, '
+                         f'which level={level} needs; pass longer series or predict without level')
     out = fut.copy()
     out[self.alias] = mean.ravel()  # [S, h] -> [S*h]
     z = {l: NormalDist().inv_cdf(0.5 + float(l) / 200) for l in levels}
@@ -160,7 +103,7 @@ class Naive(_Baseline):
     "Repeat the last value of each series"
     def __init__(self,
                  h: int,  # forecast horizon (steps)
-                 freq: str | int | None = None,  # pandas offset alias or int step of `ds` (None: inferred per series)
+                 freq: str | int | None = None,  # pandas offset alias or int step of `ds` (None: inferred)
                  alias: str = 'Naive',  # name of the forecast column
                  ): super().__init__(h, freq, alias)
 
@@ -174,7 +117,7 @@ class SeasonalNaive(_Baseline):
     def __init__(self,
                  h: int,  # forecast horizon (steps)
                  season_length: int,  # season length m (12 for monthly data with a yearly cycle)
-                 freq: str | int | None = None,  # pandas offset alias or int step of `ds` (None: inferred per series)
+                 freq: str | int | None = None,  # pandas offset alias or int step of `ds` (None: inferred)
                  alias: str = 'SeasonalNaive',  # name of the forecast column
                  ):
         if isinstance(season_length, bool) or not isinstance(season_length, (int, np.integer)) or season_length < 1:
@@ -196,7 +139,7 @@ class HistoricAverage(_Baseline):
     "Forecast the mean of each series"
     def __init__(self,
                  h: int,  # forecast horizon (steps)
-                 freq: str | int | None = None,  # pandas offset alias or int step of `ds` (None: inferred per series)
+                 freq: str | int | None = None,  # pandas offset alias or int step of `ds` (None: inferred)
                  alias: str = 'HistoricAverage',  # name of the forecast column
                  ): super().__init__(h, freq, alias)
 
@@ -213,7 +156,7 @@ class RandomWalkWithDrift(_Baseline):
 
     def __init__(self,
                  h: int,  # forecast horizon (steps)
-                 freq: str | int | None = None,  # pandas offset alias or int step of `ds` (None: inferred per series)
+                 freq: str | int | None = None,  # pandas offset alias or int step of `ds` (None: inferred)
                  alias: str = 'RandomWalkWithDrift',  # name of the forecast column
                  ): super().__init__(h, freq, alias)
 

@@ -41,21 +41,25 @@ def _load(csv, id_col, time_col, target_col, verbose=True):
     if csv is None: return load_air_passengers()
     p = Path(csv)
     if not p.is_file(): raise CLIError(f"no such file: {csv}")
-    try: return read_series(str(p), id_col=id_col, time_col=time_col, target_col=target_col, verbose=verbose)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise CLIError(f"could not read {csv} as CSV: {str(e).splitlines()[0]}") from None
+    return read_series(str(p), id_col=id_col, time_col=time_col, target_col=target_col, verbose=verbose)  # ValueError if unreadable
 
 def _holdout(df, h):
     "Everything but the last `h` rows of each series, and those rows"
     last = df.groupby('unique_id', sort=False).cumcount(ascending=False) < h
     return df[~last].reset_index(drop=True), df[last].reset_index(drop=True)
 
+_METRICS = {'mae': 'MAE', 'rmse': 'RMSE', 'mape': 'MAPE %', 'smape': 'sMAPE %', 'mase': 'MASE'}
+
 def evaluation_table(pred: pd.DataFrame, train: pd.DataFrame, models: list[str], m: int) -> pd.DataFrame:
-    "MAE, RMSE, MAPE, sMAPE and MASE of each model (rows), averaged over series"
-    t = M.evaluate(pred, metrics=['mae', 'rmse', 'mape', 'smape', 'mase'], models=models, train_df=train,
-                   season_length=m, per_series=False)
-    t = t.set_index('metric')[models].T
-    return t.rename(columns={'mae': 'MAE', 'rmse': 'RMSE', 'mape': 'MAPE %', 'smape': 'sMAPE %', 'mase': 'MASE'})
+    "MAE, RMSE, MAPE, sMAPE and MASE of each model (rows), averaged over series; undefined ones left out (why: `.attrs['skipped']`)"
+    cols, skipped = {}, {}
+    for k, name in _METRICS.items():  # MAPE is undefined when y has zeros, MASE on series constant over their seasons
+        try: t = M.evaluate(pred, metrics=[k], models=models, train_df=train, season_length=m, per_series=False)
+        except ValueError as e: skipped[name] = str(e); continue
+        cols[name] = t.set_index('metric').loc[k, models]
+    out = pd.DataFrame(cols, index=models)
+    out.attrs['skipped'] = skipped
+    return out
 
 # %% ../nbs/10_cli.ipynb #4d975de1
 CLI_MAX_STEPS = 1000
@@ -79,7 +83,13 @@ def run(csv=None, id_col=None, time_col=None, target_col=None, h=12, input_size=
         model = LSTMForecast.load(load_model)
         if model.h != h: say(f"note: the loaded model forecasts h={model.h} steps; --h {h} is ignored")
     else:
+        n = df.groupby('unique_id', sort=False).size()
+        if n.min() < 2 * h + (input_size or 1):
+            raise CLIError(f"series {n.idxmin()!r} has {n.min()} rows, too few for the holdout evaluation: it scores the last "
+                           f"h={h} and trains on the rows before them, which need input_size + h = {h + (input_size or 1)}; "
+                           "lower --h (or --input-size) or pass longer series")
         train, test = _holdout(df, h)
+        if n.min() - h < m: m = 1  # a season longer than the training rows: the seasonal naive becomes the naive
         t0 = time.perf_counter()
         fc = Forecasters([LSTMForecast(**kw), SeasonalNaive(h=h, season_length=m, freq=fq)]).fit(train)
         secs = time.perf_counter() - t0
@@ -87,6 +97,7 @@ def run(csv=None, id_col=None, time_col=None, target_col=None, h=12, input_size=
         table = evaluation_table(pred, train, ['LSTM', 'SeasonalNaive'], m)
         say(f"Holdout: the last {h} steps of {df.unique_id.nunique()} series ({len(train)} rows to train on, {secs:.1f}s)")
         say(table.round(3).to_string())
+        for name, why in table.attrs['skipped'].items(): say(f"({name} left out: {why})")
         model = LSTMForecast(**kw).fit(df)
         if save_model: model.save(save_model); say(f"saved the model to {save_model}")
     fcst = model.predict(df=df, level=levels)

@@ -155,8 +155,13 @@ def read_series(path_or_frame: str | os.PathLike | pd.Series | pd.DataFrame,  # 
     "Turn a CSV file, a Series, a wide or a long frame into the long format, guessing the obvious"
     data, notes = path_or_frame, []
     if isinstance(data, (str, os.PathLike)):
-        data = pd.read_csv(data)
+        try: data = pd.read_csv(data)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+            raise ValueError(f'could not read {os.fspath(path_or_frame)!r} as CSV ({str(e).splitlines()[0]}); '
+                             'pass a comma-separated text file with a header row') from None
         notes.append(f'read CSV {os.path.basename(os.fspath(path_or_frame))!r}')
+    if isinstance(data, (pd.Series, pd.DataFrame)) and len(data) == 0:
+        raise ValueError(f'{"the CSV file" if notes else "the " + type(data).__name__} has no rows; pass at least one observation')
     if isinstance(data, pd.Series) and isinstance(data.index, pd.MultiIndex):
         if data.index.nlevels != 2: raise ValueError('a Series with a MultiIndex needs exactly 2 levels (id, time)')
         data = data.rename('y' if data.name is None else data.name).reset_index()
@@ -267,6 +272,13 @@ def _indptr(ids: pd.Series) -> np.ndarray:  # sorted ids [N] -> row offsets [S+1
     codes = pd.factorize(ids)[0]
     return np.concatenate([[0], np.flatnonzero(codes[1:] != codes[:-1]) + 1, [len(codes)]])
 
+def _infer_one(v: np.ndarray) -> str | None:  # datetime64 values of one series -> offset alias, None if irregular
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        try: f = pd.infer_freq(pd.DatetimeIndex(v))
+        except (TypeError, ValueError): return None
+    return None if f is None else normalize_freq(getattr(f, 'freqstr', f))
+
 def _infer_sorted(ds: pd.Series, indptr: np.ndarray, ids) -> tuple[str | int, str]:  # (freq, series it came from)
     lengths = np.diff(indptr)
     order = np.argsort(-lengths, kind='stable')
@@ -275,12 +287,7 @@ def _infer_sorted(ds: pd.Series, indptr: np.ndarray, ids) -> tuple[str | int, st
         if lengths[s] < 2: raise ValueError("cannot infer the step of integer ds: every series has one row; pass freq= (an int step)")
         steps, counts = np.unique(np.diff(ds.to_numpy()[indptr[s]:indptr[s + 1]]), return_counts=True)
         return int(steps[np.argmax(counts)]), ids[s]  # the most common step (the smallest on ties)
-    def infer(v):
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            try: f = pd.infer_freq(pd.DatetimeIndex(v))
-            except (TypeError, ValueError): return None
-        return None if f is None else normalize_freq(getattr(f, 'freqstr', f))
+    infer = _infer_one
     candidates = [s for s in order[:3] if lengths[s] >= 3]
     if not candidates:
         raise ValueError('cannot infer the frequency of ds: every series has fewer than 3 timestamps; pass freq= (e.g. "D", "MS")')
@@ -315,6 +322,16 @@ def _check_grid(ds: pd.Series, indptr: np.ndarray, ids, freq, source: str = '') 
             off_grid_first = np.asarray((first + off) - off != first)
     bad = np.flatnonzero(same & np.asarray(nxt != exp))
     hint = f' (frequency inferred from series {source!r}; pass freq= if that is wrong)' if source else ''
+    if off_grid_first.any() or len(bad):  # is the culprit regular at a frequency of its own?
+        s = int(np.flatnonzero(off_grid_first)[0]) if off_grid_first.any() else _row_series(indptr, int(bad[0]))
+        v = ds.to_numpy()[indptr[s]:indptr[s + 1]]
+        steps = np.unique(np.diff(v)) if integer else None
+        own = (int(steps[0]) if len(steps) == 1 else None) if integer else _infer_one(v) if len(v) >= 3 else None
+        if own is not None and own != freq and source:
+            raise ValueError(f'series {ids[s]!r} has frequency {own!r} but series {source!r} has {freq!r}: all series must share '
+                             'one frequency; resample them to one, or forecast them separately')
+        if own is not None and own != freq:
+            raise ValueError(f'series {ids[s]!r} has frequency {own!r}, not freq={freq!r}; resample it to {freq!r} or pass the right freq=')
     if off_grid_first.any():
         s = int(np.flatnonzero(off_grid_first)[0])
         raise ValueError(f'series {ids[s]!r} starts at {_describe(pd.Timestamp(ds.iloc[indptr[s]]))}, which is not on the grid of '
@@ -336,16 +353,20 @@ def _check_values(out: pd.DataFrame, col: str, indptr, ids, id_col='unique_id', 
     "`out[col]` as float64, or a ValueError naming the first non-numeric or non-finite value"
     s = out[col]
     def where(i): return f"series {ids[_row_series(indptr, i)]!r} at ds={_describe(out[time_col].iloc[i])}"
-    if not (pd.api.types.is_numeric_dtype(s) or s.dtype == object):
+    if not (pd.api.types.is_numeric_dtype(s) or _is_text(s)):
         raise ValueError(f'column {col!r} must be numeric, got dtype {s.dtype} (e.g. {where(0)}: {s.iloc[0]!r}); '
                          f'convert it with pd.to_numeric(df[{col!r}])')
-    if s.dtype == object:  # numbers stored as objects are fine, text (even '1.5') is not
+    if _is_text(s):  # numbers stored as objects are fine, text (even '1.5') is not
+        s = s.astype(object)
         x = pd.to_numeric(s.where(~s.map(lambda v: isinstance(v, str)), 'text'), errors='coerce').to_numpy(dtype='float64', na_value=np.nan)
     else: x = s.to_numpy(dtype='float64', na_value=np.nan)
-    bad = np.flatnonzero(np.isnan(x) & s.notna().to_numpy())
-    if len(bad):
-        raise ValueError(f'column {col!r} must be numeric: {where(bad[0])} holds {s.iloc[bad[0]]!r}; '
-                         f'convert it with pd.to_numeric(df[{col!r}], errors="coerce") and handle the NaNs')
+    bad = np.isnan(x) & s.notna().to_numpy()
+    if bad.any():
+        junk = bad & pd.to_numeric(s, errors='coerce').isna().to_numpy()  # text that is not even a number
+        i = int(np.flatnonzero(junk if junk.any() else bad)[0])
+        raise ValueError(f'column {col!r} must be numeric: {where(i)} holds {s.iloc[i]!r}; '
+                         + (f'convert it with pd.to_numeric(df[{col!r}], errors="coerce") and handle the NaNs' if junk.any()
+                            else f'its numbers are stored as text: convert it with pd.to_numeric(df[{col!r}])'))
     bad = np.flatnonzero(~np.isfinite(x))
     if len(bad):
         raise ValueError(f'column {col!r} has {len(bad)} non-finite values (NaN/inf); the first is {where(bad[0])} ({x[bad[0]]}); '
@@ -365,7 +386,9 @@ def check_df(df: pd.DataFrame,  # long frame with `id_col`, `time_col`, `target_
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f'check_df expects a pandas DataFrame in long format, got {type(df).__name__}; convert it with read_series')
     for k, v in (('h', h), ('input_size', input_size)):
-        if not isinstance(v, (int, np.integer)) or v < 0: raise ValueError(f'{k}={v!r} must be a non-negative integer')
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0: raise ValueError(f'{k}={v!r} must be a non-negative integer')
+    if not isinstance(exog_cols, (list, tuple)) or not all(isinstance(c, str) for c in exog_cols):
+        raise TypeError(f'exog_cols must be a list of column names, got {exog_cols!r}')
     if len(df) == 0: raise ValueError('df is empty (0 rows); pass a frame with at least one series')
     need = [id_col, time_col, target_col, *exog_cols]
     missing = [c for c in need if c not in df.columns]
@@ -405,9 +428,9 @@ def check_df(df: pd.DataFrame,  # long frame with `id_col`, `time_col`, `target_
     lengths = np.diff(indptr)
     short = np.flatnonzero(lengths < input_size + h)
     if len(short):
-        s = int(short[0])
-        raise ValueError(f'series {ids[s]!r} has {lengths[s]} rows, too short for input_size={input_size} + h={h} '
-                         f'(needs {input_size + h}); lower input_size or h, or drop the {len(short)} series shorter than {input_size + h}')
+        s, need = int(short[0]), f'input_size={input_size} + h={h}' if h else f'input_size={input_size}'
+        raise ValueError(f'series {ids[s]!r} has {lengths[s]} rows, too short for {need} (needs {input_size + h}); '
+                         f'lower {"input_size or h" if h else "input_size"}, or drop the {len(short)} series shorter than {input_size + h}')
     return out, freq
 
 # %% ../nbs/00_data.ipynb #94ad8ce2

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .data import check_df, make_future_dataframe, read_series, future_dates
+from .data import check_df, make_future_dataframe, read_series, future_dates, normalize_freq
 from .windows import SeriesPanel, make_windows, gather_windows
 from .scalers import scale_windows
 from .model import LSTMNet
@@ -100,6 +100,7 @@ def _check_int(name, v, lo=1, none_ok=False):
 def _check_names(name, v):
     if v is None: return []
     if isinstance(v, str): v = [v]
+    if not isinstance(v, (list, tuple, pd.Index, np.ndarray)): raise TypeError(f"{name} must be a list of column names, got {v!r}")
     v = list(v)
     if not all(isinstance(o, str) for o in v): raise TypeError(f"{name} must be a list of column names (strings), got {v!r}")
     if len(set(v)) != len(v): raise ValueError(f"{name} has duplicate names: {v}")
@@ -140,6 +141,7 @@ class LSTMForecast:
         self.h = _check_int('h', h)
         self.input_size = _check_int('input_size', input_size, none_ok=True)
         self.loss = L.MAE() if loss is None else loss
+        if isinstance(loss, type): raise TypeError(f"loss must be a loss object such as {loss.__name__}(), got the class {loss.__name__}")
         if not hasattr(self.loss, 'outputsize_multiplier'):
             raise TypeError(f"loss must be a loss from lstm_forecast.losses (MAE(), MSE(), Huber(), MQLoss(...), DistributionLoss(...)), got {loss!r}")
         if scaler_type not in _SCALERS: raise ValueError(f"scaler_type must be one of {_SCALERS}, got {scaler_type!r}")
@@ -155,8 +157,8 @@ class LSTMForecast:
         self.stat_exog_list = _check_names('stat_exog_list', stat_exog_list)
         both = set(self.futr_exog_list) & set(self.hist_exog_list)
         if both: raise ValueError(f"columns {sorted(both)} are in both futr_exog_list and hist_exog_list; a column is one or the other")
-        if {'unique_id', 'ds', 'y'} & set(self.futr_exog_list + self.hist_exog_list + self.stat_exog_list):
-            raise ValueError("exogenous lists cannot name 'unique_id', 'ds' or 'y'")
+        for name, cols in (('futr_exog_list', self.futr_exog_list), ('hist_exog_list', self.hist_exog_list), ('stat_exog_list', self.stat_exog_list)):
+            if {'unique_id', 'ds', 'y'} & set(cols): raise ValueError(f"{name}={cols} cannot name 'unique_id', 'ds' or 'y': list feature columns only")
         if not isinstance(recurrent, bool): raise TypeError(f"recurrent must be True or False, got {recurrent!r}")
         self.recurrent, self.h_train = recurrent, _check_int('h_train', h_train)
         if recurrent and self.hist_exog_list:
@@ -182,9 +184,11 @@ class LSTMForecast:
 from fastcore.basics import patch
 
 # %% ../nbs/09_forecaster.ipynb #b9794859
-def _as_long(df):
+def _as_long(df, exog=()):  # exog: the model's exogenous columns, never a guess for the target
     "A long frame as it is, or whatever `read_series` understands (a CSV path, a Series, a wide frame)"
     if isinstance(df, pd.DataFrame) and {'unique_id', 'ds', 'y'} <= set(df.columns): return df
+    if isinstance(df, pd.DataFrame) and 'y' not in df.columns and set(exog) & set(df.columns):
+        raise ValueError(f"df has no 'y' column (its columns are {list(df.columns)}); name the target column y")
     if isinstance(df, (pd.DataFrame, pd.Series, str, os.PathLike)): return read_series(df, verbose=False)
     raise TypeError(f"expected a long DataFrame with columns unique_id, ds, y (or a CSV path, a Series, a wide frame), got {type(df).__name__}")
 
@@ -196,9 +200,10 @@ def _local_index(df):
 @patch
 def _static(self: LSTMForecast, static_df, ids):
     "Rows of `static_df` for `ids`, in order, as float32 (checked)"
+    if static_df is not None and not isinstance(static_df, pd.DataFrame):
+        raise TypeError(f"static_df must be a DataFrame with unique_id and the stat_exog_list columns, got {type(static_df).__name__}")
     if not self.stat_exog_list: return None
     if static_df is None: raise ValueError(f"stat_exog_list={self.stat_exog_list} needs static_df: a frame with unique_id and those columns")
-    if not isinstance(static_df, pd.DataFrame): raise TypeError(f"static_df must be a DataFrame, got {type(static_df).__name__}")
     miss = [c for c in ['unique_id', *self.stat_exog_list] if c not in static_df.columns]
     if miss: raise ValueError(f"static_df is missing columns {miss}; it needs unique_id and stat_exog_list={self.stat_exog_list}")
     if static_df['unique_id'].duplicated().any():
@@ -240,14 +245,14 @@ def fit(self: LSTMForecast,
     "Train on every window of every series in `df`"
     val_size = _check_int('val_size', val_size, lo=0)
     h_out = self.h_train if self.recurrent else self.h
-    df, freq = check_df(_as_long(df), h=h_out + val_size, input_size=self.input_size or 1, freq=self.freq,
+    df, freq = check_df(_as_long(df, self.hist_exog_list + self.futr_exog_list), h=h_out, input_size=self.input_size or 1, freq=self.freq,
                         exog_cols=self.hist_exog_list + self.futr_exog_list)
     self.freq_ = freq
     lengths = df.groupby('unique_id', sort=False, observed=True).size()
     self.input_size_ = self.input_size or default_input_size(self.h, freq, int(lengths.min()) - val_size)
     short = lengths[lengths < self.input_size_ + h_out + val_size]
     if len(short): raise ValueError(f"series {short.index[0]!r} has {short.iloc[0]} rows, too short for input_size={self.input_size_} + h={h_out}"
-                                    + (f" + val_size={val_size}" if val_size else "") + "; lower input_size or pass longer series")
+                                    + (f" + val_size={val_size}" if val_size else "") + f"; lower input_size{' or val_size' if val_size else ''} or pass longer series")
     ids = lengths.index.to_numpy()
     static = self._static(static_df, ids)
     panel = self._panel(df, static)
@@ -262,7 +267,7 @@ def fit(self: LSTMForecast,
     set_seed(self.random_seed)
     with use_threads(self.train_config.num_threads):
         self.model_ = self._build_model()
-    self.fitted_ = False
+    self.fitted_, self.history_ = False, None
     try:
         self.history_ = train(self.model_, self.loss, train_b, val_b, self.train_config)
     except KeyboardInterrupt:
@@ -316,6 +321,8 @@ def make_future_dataframe(self: LSTMForecast, df=None) -> pd.DataFrame:  # `uniq
 @patch
 def _join_future(self: LSTMForecast, fut, futr_df):
     "Future rows with the future exogenous values from `futr_df` (every row and column must be there)"
+    if futr_df is not None and not isinstance(futr_df, pd.DataFrame):
+        raise TypeError(f"futr_df must be a DataFrame with unique_id, ds and the futr_exog_list columns, got {type(futr_df).__name__}")
     if not self.futr_exog_list: return fut
     if futr_df is None:
         raise ValueError(f"futr_exog_list={self.futr_exog_list} needs futr_df with their values for the next h={self.h} "
@@ -354,7 +361,13 @@ def _forecast(self: LSTMForecast, batches: WindowBatches, quantiles, chunk: int 
             p, q = p.cpu(), q.cpu()                                                 # [B, h], [B, h, Q]
             points.append(p * scale[:, :, 0] + loc[:, :, 0])                        # back to the data's units
             qs.append(q * scale[:, :, :1] + loc[:, :, :1])
-    return torch.cat(points).double().numpy(), torch.cat(qs).double().numpy()
+    point, q = torch.cat(points).double().numpy(), torch.cat(qs).double().numpy()
+    bad = ~(np.isfinite(point).all(1) & np.isfinite(q).all((1, 2)))                 # [N] windows with inf/NaN
+    if bad.any():  # never hand back NaN: say why instead
+        ids = batches.panel.ids[batches.series.numpy()[bad]]
+        raise ValueError(f"the forecasts of series {pd.unique(ids).tolist()[:5]} are not finite: the values overflow float32 or the "
+                         "weights diverged; rescale the data (e.g. divide y by a power of ten), use scaler_type='robust' or lower learning_rate")
+    return point, q
 
 @patch
 def _output(self: LSTMForecast, keys: pd.DataFrame, point, q, level):
@@ -378,7 +391,7 @@ def predict(self: LSTMForecast,
     level = self._levels(level)
     if df is None: hist, static = self.tail_, (self.static_ if static_df is None else None)
     else:
-        hist, _ = check_df(_as_long(df), input_size=self.input_size_, freq=self.freq_,
+        hist, _ = check_df(_as_long(df, self.hist_exog_list + self.futr_exog_list), input_size=self.input_size_, freq=self.freq_,
                            exog_cols=self.hist_exog_list + self.futr_exog_list)
         static = None
     ids = hist['unique_id'].drop_duplicates().to_numpy()
@@ -413,7 +426,7 @@ def cross_validation(self: LSTMForecast,
     step = self.h if step_size is None else _check_int('step_size', step_size)
     if isinstance(refit, bool): every = n_windows if not refit else 1
     else: every = _check_int('refit', refit)
-    df, freq = check_df(_as_long(df), h=self.h, input_size=self.input_size or 1, freq=self.freq,
+    df, freq = check_df(_as_long(df, self.hist_exog_list + self.futr_exog_list), h=self.h, input_size=self.input_size or 1, freq=self.freq,
                         exog_cols=self.hist_exog_list + self.futr_exog_list)
     pos, n = _local_index(df)
     lengths = df.groupby('unique_id', sort=False, observed=True).size()
@@ -540,7 +553,7 @@ def load(cls: LSTMForecast, path) -> LSTMForecast:  # a folder written by `save`
         tc = {k: v for k, v in cfg['train_config'].items() if k not in ('random_seed', 'device', 'num_threads', 'verbose')}
         m = cls(**init, loss=_loss_from_spec(cfg['loss']), freq=cfg['freq'], device=cfg['train_config']['device'],
                 num_threads=cfg['train_config']['num_threads'], **tc)
-        m.freq_, m.input_size_ = cfg['freq'], cfg['input_size_']
+        m.freq_, m.input_size_ = normalize_freq(cfg['freq']), cfg['input_size_']
         m.model_ = m._build_model()
         m.model_.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith('model.')})
         t = cfg['tail']
@@ -556,7 +569,7 @@ def load(cls: LSTMForecast, path) -> LSTMForecast:  # a folder written by `save`
             m.static_['unique_id'] = _ids_from_json(m.static_['unique_id'], t['id_type'])
         m.history_ = None
         m.fitted_ = True
-    except (KeyError, TypeError, RuntimeError) as e:
+    except (KeyError, IndexError, AttributeError, TypeError, ValueError, RuntimeError) as e:  # whatever a damaged config breaks
         raise ValueError(f"{path} holds an inconsistent model ({type(e).__name__}: {e}); save it again") from None
     return m
 
@@ -575,11 +588,15 @@ class Forecasters:
         aliases = [m.alias for m in models]
         dup = sorted({a for a in aliases if aliases.count(a) > 1})
         if dup: raise ValueError(f"several models share the alias {dup}; give each a distinct alias=...")
+        hs = {m.alias: getattr(m, 'h', None) for m in models}
+        if len(set(hs.values())) > 1: raise ValueError(f"the models forecast different horizons {hs}; give every model the same h")
         self.models = list(models)
+
+    def _exog(self): return [c for m in self.models if isinstance(m, LSTMForecast) for c in m.hist_exog_list + m.futr_exog_list]
 
     def fit(self, df, static_df=None, val_size: int = 0):
         "Fit every model on `df`"
-        df = _as_long(df)
+        df = _as_long(df, self._exog())
         for m in self.models:
             if isinstance(m, LSTMForecast): m.fit(df, static_df=static_df, val_size=val_size)
             else: m.fit(df)
@@ -597,7 +614,7 @@ class Forecasters:
     def cross_validation(self, df, n_windows: int = 1, step_size: int | None = None, refit: bool | int = False,
                          static_df=None, level=None) -> pd.DataFrame:
         "Rolling-origin backtest of every model on the same windows: `unique_id, ds, cutoff, y` and each model's columns"
-        df = _as_long(df)
+        df = _as_long(df, self._exog())
         out = None
         for m in self.models:
             lv = level if _supports_level(m) else None
@@ -611,10 +628,14 @@ def backtest(model, df, n_windows: int = 1, step_size: int | None = None, level=
     df, _ = check_df(_as_long(df), h=model.h, freq=getattr(model, 'freq', None))
     step = model.h if step_size is None else _check_int('step_size', step_size)
     pos, n = _local_index(df)
-    lengths = df.groupby('unique_id', sort=False, observed=True).size().to_numpy()
+    sizes = df.groupby('unique_id', sort=False, observed=True).size()
+    lengths = sizes.to_numpy()
     sidx = np.repeat(np.arange(len(lengths)), lengths)
     first = _cutoff_positions(lengths, model.h, _check_int('n_windows', n_windows), step)
-    if (first[:, 0] < 1).any(): raise ValueError(f"a series is too short for {n_windows} windows of h={model.h} with step_size={step}")
+    if (first[:, 0] < 1).any():
+        s = int(np.flatnonzero(first[:, 0] < 1)[0])
+        raise ValueError(f"series {sizes.index[s]!r} has {lengths[s]} rows: too short for {n_windows} windows of h={model.h} "
+                         f"(step_size={step}) and a row to fit on; use fewer windows or a smaller step_size")
     outs = []
     for k in range(first.shape[1]):
         past = df[pos < first[sidx, k]]

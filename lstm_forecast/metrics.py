@@ -22,8 +22,12 @@ def _level_str(level) -> str:
 
 def _check_levels(level) -> list:
     "`level` as a list of coverages in percent, each strictly between 0 and 100"
+    if isinstance(level, (str, bytes)) or not (np.ndim(level) == 0 or hasattr(level, '__iter__')):
+        raise TypeError(f'level must be a number or a list of numbers in percent, e.g. level=[80, 95], got {level!r}')
     levels = [level] if np.ndim(level) == 0 else list(level)
     for l in levels:
+        if isinstance(l, (bool, np.bool_)) or not isinstance(l, (int, float, np.integer, np.floating)):
+            raise TypeError(f'level must hold numbers in percent, e.g. level=[80, 95], got {l!r}')
         if not 0 < float(l) < 100:
             raise ValueError(f'level={l} is outside (0, 100); pass coverages in percent, e.g. level=[80, 95]')
     return levels

@@ -87,16 +87,22 @@ class TrainConfig:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}")
         if not isinstance(self.early_stop_patience_steps, (int, np.integer)) or self.early_stop_patience_steps == 0 or self.early_stop_patience_steps < -1:
             raise ValueError(f"early_stop_patience_steps must be -1 (no early stopping) or a positive integer, got {self.early_stop_patience_steps!r}")
-        if not isinstance(self.learning_rate, (int, float)) or not (0 < self.learning_rate < float('inf')):
+        if not _is_number(self.learning_rate) or not (0 < self.learning_rate < float('inf')):
             raise ValueError(f"learning_rate must be a positive number, got {self.learning_rate!r}")
-        if self.grad_clip_norm is not None and not (self.grad_clip_norm > 0):
+        if self.grad_clip_norm is not None and not (_is_number(self.grad_clip_norm) and self.grad_clip_norm > 0):
             raise ValueError(f"grad_clip_norm must be positive or None, got {self.grad_clip_norm!r}")
-        if not hasattr(torch.optim, str(self.optimizer)):
+        if not (_is_number(self.weight_decay) and 0 <= self.weight_decay < float('inf')):
+            raise ValueError(f"weight_decay must be a number >= 0, got {self.weight_decay!r}")
+        opt = getattr(torch.optim, str(self.optimizer), None)
+        if not (isinstance(opt, type) and issubclass(opt, torch.optim.Optimizer) and opt is not torch.optim.Optimizer):
             raise ValueError(f"optimizer {self.optimizer!r} is not in torch.optim; use e.g. 'Adam', 'AdamW' or 'SGD'")
+        if not isinstance(self.verbose, bool): raise TypeError(f"verbose must be True or False, got {self.verbose!r}")
         if self.lr_schedule not in _SCHEDULES:
             raise ValueError(f"lr_schedule must be one of {sorted(_SCHEDULES)}, got {self.lr_schedule!r}")
 
 _SCHEDULES = {'constant': constant_lr, 'cosine': cosine_lr}
+
+def _is_number(v) -> bool: return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 
 # %% ../nbs/05_train.ipynb #d988cf63
 class Batches(Protocol):
@@ -129,9 +135,15 @@ def _to(batch: dict, device: torch.device) -> dict:
     if device.type == 'cpu': return dict(batch)
     return {k: (v.to(device, non_blocking=True) if torch.is_tensor(v) else v) for k, v in batch.items()}
 
-def _epoch_indices(n: int, g: torch.Generator):
-    "Endless stream of shuffled window indices, one permutation per epoch"
-    while True: yield from torch.randperm(n, generator=g)
+def _shuffled_batches(n: int, bs: int, g: torch.Generator):
+    "Endless stream of batches of `bs` shuffled window indices, one permutation per epoch (a batch may span two)"
+    perm, pos = None, n  # the first batch draws the first permutation
+    while True:  # slices of one permutation tensor: iterating it would make a Python object per window
+        parts, k = [], bs
+        while k:
+            if pos == n: perm, pos = torch.randperm(n, generator=g), 0
+            parts.append(perm[pos:pos + k]); pos += len(parts[-1]); k -= len(parts[-1])
+        yield torch.cat(parts)  # [bs]
 
 # %% ../nbs/05_train.ipynb #5e864086
 class TrainingDiverged(ValueError):
@@ -152,8 +164,7 @@ def train(model: nn.Module,              # the network; trained in place
     opt = _optimizer(cfg, model)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: _SCHEDULES[cfg.lr_schedule](s, cfg.max_steps))
     g = torch.Generator().manual_seed(cfg.random_seed)
-    order = _epoch_indices(len(train_data), g)
-    bs = min(cfg.batch_size, len(train_data))
+    order = _shuffled_batches(len(train_data), min(cfg.batch_size, len(train_data)), g)
     tr_steps, tr_losses, va_steps, va_losses = [], [], [], []
     best, best_state, bad_checks, stopped = float('inf'), None, 0, 'max_steps'
     t0 = time.perf_counter()
@@ -161,7 +172,7 @@ def train(model: nn.Module,              # the network; trained in place
     with use_threads(cfg.num_threads):
         try:
             for step in bar(range(1, cfg.max_steps + 1)):
-                idx = torch.stack([next(order) for _ in range(bs)])
+                idx = next(order)
                 b = _to(train_data.batch(idx), device)
                 target, mask = b.pop('target'), b.pop('mask', None)
                 l = loss(target, model(**b), mask)                     # forward + loss

@@ -78,13 +78,14 @@ def test_interval_columns_order_and_widening(model):
     if isinstance(model, (Naive, RandomWalkWithDrift)): assert (np.diff(width, axis=1) > 0).all()
 
 
-def test_float_level_and_nan_bounds_without_residuals():
+def test_float_level_and_no_interval_without_residuals():
     df = pd.concat([one([3.], uid='single'), one([1., 2., 3.], uid='three')])
-    fc = Naive(2, freq=1).fit(df).predict(level=[97.5])
-    assert 'Naive-lo-97.5' in fc.columns
-    assert fc.loc[fc.unique_id == 'single', 'Naive-lo-97.5'].isna().all()  # no residual: unknown spread
-    assert fc.loc[fc.unique_id == 'single', 'Naive'].tolist() == [3., 3.]
-    assert fc.loc[fc.unique_id == 'three', 'Naive-lo-97.5'].notna().all()
+    m = Naive(2, freq=1).fit(df)
+    assert m.predict().Naive.tolist() == [3.] * 4  # a point forecast needs no residual
+    with pytest.raises(ValueError, match=r"series \['single'\] are too short for Naive to measure the spread"):
+        m.predict(level=[97.5])  # no residual: no interval, rather than NaN bounds
+    fc = m.predict(df=df[df.unique_id == 'three'], level=[97.5])
+    assert 'Naive-lo-97.5' in fc.columns and fc['Naive-lo-97.5'].notna().all()
 
 
 # --- panels ---------------------------------------------------------------------------------------------------
@@ -139,22 +140,23 @@ def test_future_timestamps_follow_the_inferred_frequency(freq):
     assert fc.ds.dtype == ds.dtype or fc.ds.dtype.kind == 'M'
 
 
-def test_mixed_frequencies_and_explicit_freq():
+def test_one_frequency_for_all_series_and_explicit_freq():
     d = one(np.arange(4.), ds=pd.date_range('2021-01-01', periods=4, freq='D'), uid='daily')
     m = one(np.arange(4.), ds=pd.date_range('2021-01-01', periods=4, freq='MS'), uid='monthly')
-    fc = Naive(2).fit(pd.concat([d, m])).predict()
-    assert fc.ds.tolist() == [pd.Timestamp('2021-01-05'), pd.Timestamp('2021-01-06'),
-                              pd.Timestamp('2021-05-01'), pd.Timestamp('2021-06-01')]
+    with pytest.raises(ValueError, match="series 'monthly' has frequency 'MS' but series 'daily' has 'D'"):
+        Naive(2).fit(pd.concat([d, m]))  # as check_df and the LSTM: one frequency per frame
     short = one([1., 2.], ds=pd.to_datetime(['2021-01-01', '2021-01-08']))
     assert Naive(1, freq='W-FRI').fit(short).predict().ds.tolist() == [pd.Timestamp('2021-01-15')]
 
 
 def test_integer_ds_steps():
-    df = pd.concat([one([1., 2., 3.], ds=[10, 12, 14], uid='step2'), one([4., 5.], ds=[0, 1], uid='step1')])
+    df = pd.concat([one([1., 2., 3.], ds=[10, 12, 14], uid='b'), one([4., 5.], ds=[0, 2], uid='a')])
     fc = HistoricAverage(2).fit(df).predict()
-    assert fc.ds.tolist() == [2, 3, 16, 18]  # series in sorted order: step1, step2
-    assert RandomWalkWithDrift(1, freq=5).fit(df).predict().ds.tolist() == [6, 19]
+    assert fc.ds.tolist() == [4, 6, 16, 18]  # series in sorted order: a, b
+    assert RandomWalkWithDrift(1, freq=2).fit(df).predict().ds.tolist() == [4, 16]
     assert pd.api.types.is_integer_dtype(fc.ds)
+    with pytest.raises(ValueError, match="series 'a' has frequency 2, not freq=5"):
+        RandomWalkWithDrift(1, freq=5).fit(df)
 
 
 def test_tz_aware_timestamps():
@@ -176,24 +178,29 @@ def test_errors():
         (lambda: SeasonalNaive(3, season_length=0), ValueError, 'season_length must be a positive int'),
         (lambda: SeasonalNaive(3, season_length=12).fit(one([1., 2., 3.])), ValueError,
          "series ['a'] have [3] rows, shorter than season_length=12"),
-        (lambda: RandomWalkWithDrift(3).fit(one([1.], ds=[0])), ValueError, 'too short for RandomWalkWithDrift'),
+        (lambda: RandomWalkWithDrift(3, freq=1).fit(one([1.], ds=[0])), ValueError, 'too short for RandomWalkWithDrift'),
         (lambda: Naive(3).fit(df).predict(level=[80, 100]), ValueError, 'level=100 is outside (0, 100)'),
         (lambda: Naive(3).fit(df).predict(level=0), ValueError, 'level=0 is outside (0, 100)'),
-        (lambda: Naive(3).fit(df.drop(columns='ds')), ValueError, "df lacks column(s) ['ds']"),
+        (lambda: Naive(3).fit(df.drop(columns='ds')), ValueError, "df is missing column(s) ['ds']"),
         (lambda: Naive(3).fit(df.iloc[:0]), ValueError, 'df is empty'),
-        (lambda: Naive(3).fit(df.values), TypeError, 'df must be a pandas DataFrame'),
-        (lambda: Naive(3).fit(df.assign(ds=df.ds.astype(str))), TypeError, 'ds must be datetime64 or integer'),
-        (lambda: Naive(3).fit(df.assign(y='x')), TypeError, 'y must be numeric'),
+        (lambda: Naive(3).fit(df.values), TypeError, 'check_df expects a pandas DataFrame'),
+        (lambda: Naive(3).fit(df.assign(ds=df.ds.astype(str))), ValueError, "column 'ds' holds text"),
+        (lambda: Naive(3).fit(df.assign(y='x')), ValueError, "column 'y' must be numeric"),
         (lambda: Naive(3).fit(df.assign(y=np.where(np.arange(len(df)) == 3, np.nan, df.y))), ValueError,
-         "series ['id0'] have missing unique_id, ds or y values"),
-        (lambda: Naive(3).fit(pd.concat([df, df.iloc[:1]])), ValueError, 'have duplicated timestamps'),
+         "column 'y' has 1 non-finite values (NaN/inf); the first is series 'id0'"),
+        (lambda: Naive(3).fit(df.assign(y=np.where(np.arange(len(df)) == 3, np.inf, df.y))), ValueError,
+         "column 'y' has 1 non-finite values"),
+        (lambda: Naive(3).fit(pd.concat([df, df.iloc[:1]])), ValueError, 'duplicate (unique_id, ds) rows'),
+        (lambda: Naive(3).fit(df.drop(index=2)), ValueError, "series 'id0' has a gap"),
         (lambda: Naive(3).fit(one([1., 2.], ds=pd.date_range('2020', periods=2))), ValueError,
          'cannot infer the frequency'),
         (lambda: Naive(3).fit(one([1., 2., 3.], ds=pd.to_datetime(['2020-01-01', '2020-01-02', '2020-01-05']))),
          ValueError, 'cannot infer the frequency'),
-        (lambda: Naive(3).fit(one([1.], ds=[0])), ValueError, 'have a single timestamp'),
-        (lambda: Naive(3, freq='D').fit(one([1., 2.])), TypeError, 'freq must be an int step'),
-        (lambda: Naive(3, freq=1).fit(df), TypeError, 'freq must be a pandas offset alias'),
+        (lambda: Naive(3).fit(one([1.], ds=[0])), ValueError, 'cannot infer the step of integer ds'),
+        (lambda: Naive(3, freq='D').fit(one([1., 2.])), ValueError, "freq='D' does not match the integer ds"),
+        (lambda: Naive(3, freq=1).fit(df), ValueError, 'freq=1 does not match the datetime ds'),
+        (lambda: Naive(3, freq='daily'), ValueError, "freq='daily' is not a pandas offset alias"),
+        (lambda: Naive(3, alias=''), TypeError, 'alias must be a non-empty string'),
     ]
     for f, exc, msg in cases:
         with pytest.raises(exc) as info:
