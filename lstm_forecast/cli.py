@@ -14,13 +14,13 @@ from fastcore.script import call_parse
 from fastcore.docments import docments
 
 from .data import load_air_passengers, read_series, check_df
-from .forecaster import LSTMForecast, Forecasters, season_length
-from .losses import MQLoss, _check_level
+from .forecaster import LSTMForecast, Forecasters, PredictionIntervals, season_length, default_input_size
+from .losses import _check_level
 from .baselines import SeasonalNaive
 from . import metrics as M
 
 # %% auto #0
-__all__ = ['CLI_MAX_STEPS', 'CLIError', 'evaluation_table', 'run', 'main', 'parser', 'cli']
+__all__ = ['CLI_CALIBRATION_WINDOWS', 'CLIError', 'evaluation_table', 'run', 'main', 'parser', 'cli']
 
 # %% ../nbs/10_cli.ipynb #c32244dc
 class CLIError(Exception):
@@ -62,7 +62,7 @@ def evaluation_table(pred: pd.DataFrame, train: pd.DataFrame, models: list[str],
     return out
 
 # %% ../nbs/10_cli.ipynb #4d975de1
-CLI_MAX_STEPS = 1000
+CLI_CALIBRATION_WINDOWS = 10
 
 def run(csv=None, id_col=None, time_col=None, target_col=None, h=12, input_size=None, freq=None, level='80,90',
         max_steps=None, seed=0, out='forecast.csv', plot='forecast.png', save_model=None, load_model=None, quiet=False,
@@ -75,8 +75,8 @@ def run(csv=None, id_col=None, time_col=None, target_col=None, h=12, input_size=
     if h is None or h < 1: raise CLIError(f"--h must be a positive integer, got {h}")
     say = (lambda *a: None) if quiet else echo
     df = _load(csv, id_col, time_col, target_col, verbose=not quiet)
-    kw = dict(h=h, input_size=input_size, loss=MQLoss(level=levels), random_seed=seed, freq=freq,
-              max_steps=CLI_MAX_STEPS if max_steps is None else max_steps, verbose=progress and not quiet)
+    kw = dict(h=h, input_size=input_size, random_seed=seed, freq=freq, verbose=progress and not quiet)
+    if max_steps is not None: kw['max_steps'] = max_steps
     df, fq = check_df(df, h=h, input_size=input_size or 1, freq=freq)
     m = season_length(fq)
     if load_model:
@@ -98,14 +98,20 @@ def run(csv=None, id_col=None, time_col=None, target_col=None, h=12, input_size=
         say(f"Holdout: the last {h} steps of {df.unique_id.nunique()} series ({len(train)} rows to train on, {secs:.1f}s)")
         say(table.round(3).to_string())
         for name, why in table.attrs['skipped'].items(): say(f"({name} left out: {why})")
-        model = LSTMForecast(**kw).fit(df)
+        # calibration windows: each needs a training span of input_size + h before it
+        n_cal = min(CLI_CALIBRATION_WINDOWS, int(n.min()) - 2 * h - (input_size or default_input_size(h, fq, int(n.min()))) + 1)
+        pi = PredictionIntervals(n_windows=n_cal, step_size=1) if n_cal >= 2 else None
+        if pi is None: say(f"note: the series are too short to calibrate intervals; forecasting without them")
+        model = LSTMForecast(**kw).fit(df, prediction_intervals=pi)
         if save_model: model.save(save_model); say(f"saved the model to {save_model}")
-    fcst = model.predict(df=df, level=levels)
+    intervals = getattr(model, 'conformal_', None) is not None or model._probabilistic()
+    fcst = model.predict(df=df, level=levels if intervals else None)
     _write_atomic(Path(out), lambda p: fcst.to_csv(p, index=False))
     from lstm_forecast.plots import plot_forecast
-    fig, _ = plot_forecast(df, fcst, models=[model.alias], level=levels, max_insample_length=6 * model.h)
+    fig, _ = plot_forecast(df, fcst, models=[model.alias], level=levels if intervals else None, max_insample_length=6 * model.h)
     _write_atomic(Path(plot), lambda p: fig.savefig(p, dpi=100, bbox_inches='tight'))
-    say(f"wrote {out} ({len(fcst)} rows: the next {model.h} steps with {', '.join(map(str, levels))}% intervals) and {plot}")
+    what = f"with {', '.join(map(str, levels))}% intervals" if intervals else "point forecasts"
+    say(f"wrote {out} ({len(fcst)} rows: the next {model.h} steps, {what}) and {plot}")
     return fcst
 
 # %% ../nbs/10_cli.ipynb #7aeda740
@@ -118,7 +124,7 @@ def main(csv: str = None,          # CSV to forecast (any layout `read_series` r
          input_size: int = None,   # look-back window (default: from h and the frequency)
          freq: str = None,         # pandas frequency alias, e.g. MS, D, h (default: inferred)
          level: str = '80,90',     # interval levels in percent, comma-separated
-         max_steps: int = None,    # training steps (default: 1000)
+         max_steps: int = None,    # training steps (default: the library's, 500)
          seed: int = 0,            # random seed: the same seed gives the same forecast
          out: str = 'forecast.csv',  # where to write the forecast
          plot: str = 'forecast.png',  # where to write the plot

@@ -21,7 +21,7 @@ from .train import TrainConfig, train, set_seed, get_device, use_threads
 
 # %% auto #0
 __all__ = ['FORMAT_VERSION', 'season_length', 'default_input_size', 'WindowBatches', 'LSTMForecast', 'interval_columns',
-           'Forecasters', 'backtest']
+           'PredictionIntervals', 'conformal_quantile', 'Forecasters', 'backtest']
 
 # %% ../nbs/09_forecaster.ipynb #22c1765a
 _SEASON = {'Y': 1, 'A': 1, 'Q': 4, 'M': 12, 'W': 52, 'D': 7, 'B': 5, 'H': 24, 'T': 60, 'MIN': 60, 'S': 60}
@@ -149,7 +149,7 @@ class LSTMForecast:
         self.encoder_n_layers = _check_int('encoder_n_layers', encoder_n_layers)
         self.encoder_hidden_size = _check_int('encoder_hidden_size', encoder_hidden_size)
         self.decoder_hidden_size = _check_int('decoder_hidden_size', decoder_hidden_size)
-        self.decoder_layers = _check_int('decoder_layers', decoder_layers)
+        self.decoder_layers = _check_int('decoder_layers', decoder_layers, lo=0)
         if not isinstance(encoder_dropout, (int, float)) or not 0 <= encoder_dropout < 1:
             raise ValueError(f"encoder_dropout must be in [0, 1), got {encoder_dropout!r}")
         self.encoder_dropout = float(encoder_dropout)
@@ -241,9 +241,12 @@ def fit(self: LSTMForecast,
         df,                      # long frame `unique_id, ds, y` (+ exogenous columns), or what `read_series` reads
         static_df=None,          # one row per series: `unique_id` + `stat_exog_list` columns
         val_size: int = 0,       # last steps of each series used for validation (0: none)
+        prediction_intervals=None,  # `PredictionIntervals(...)`: calibrate conformal intervals (any loss)
        ) -> LSTMForecast:        # self, fitted
     "Train on every window of every series in `df`"
     val_size = _check_int('val_size', val_size, lo=0)
+    if prediction_intervals is not None and not isinstance(prediction_intervals, PredictionIntervals):
+        raise TypeError(f"prediction_intervals must be PredictionIntervals(n_windows=...), got {prediction_intervals!r}")
     h_out = self.h_train if self.recurrent else self.h
     df, freq = check_df(_as_long(df, self.hist_exog_list + self.futr_exog_list), h=h_out, input_size=self.input_size or 1, freq=self.freq,
                         exog_cols=self.hist_exog_list + self.futr_exog_list)
@@ -264,16 +267,18 @@ def fit(self: LSTMForecast,
         allw = make_windows(panel.indptr, Lw, h_out)
         in_val = allw.start + Lw + h_out > panel.indptr[1:][allw.series] - val_size
         val_b = self._batches(panel, allw.series[in_val], allw.start[in_val], h_out)
+    self.fitted_, self.history_, self.conformal_ = False, None, None
+    conformal = self._calibrate(df, static_df, prediction_intervals) if prediction_intervals else None
     set_seed(self.random_seed)
     with use_threads(self.train_config.num_threads):
         self.model_ = self._build_model()
-    self.fitted_, self.history_ = False, None
     try:
         self.history_ = train(self.model_, self.loss, train_b, val_b, self.train_config)
     except KeyboardInterrupt:
         self._remember(df, static, ids)    # best weights so far: the model can forecast
         raise
     self._remember(df, static, ids)
+    self.conformal_ = conformal
     return self
 
 @patch
@@ -299,10 +304,12 @@ def _check_fitted(self: LSTMForecast):
 def _levels(self: LSTMForecast, level):
     "Interval levels for predict: the ones asked for, else the loss' own; point losses have none"
     level = None if level is None else L._check_level(level)
-    if not getattr(self.loss, 'is_distribution', False) and not isinstance(self.loss, L.MQLoss):
-        if level: raise ValueError(f"level={level} needs a probabilistic loss: fit with loss=MQLoss(level={level}) or "
-                                   f"DistributionLoss('Normal', level={level}); {type(self.loss).__name__} gives point forecasts only")
-        return None
+    if not self._probabilistic():
+        if level and getattr(self, 'conformal_', None) is None:
+            raise ValueError(f"level={level} needs intervals: fit with prediction_intervals=PredictionIntervals() "
+                             f"(conformal, any loss) or with a probabilistic loss such as loss=MQLoss(level={level}) or "
+                             f"DistributionLoss('Normal', level={level}); {type(self.loss).__name__} alone gives point forecasts")
+        return level
     if level is None: return L._check_level(self.loss.level) if self.loss.level else None
     if isinstance(self.loss, L.MQLoss):
         _, qs = interval_columns(self.alias, level)
@@ -310,6 +317,9 @@ def _levels(self: LSTMForecast, level):
         if missing: raise ValueError(f"level={level} needs quantiles {missing} that this MQLoss was not trained for "
                                      f"(its levels: {getattr(self.loss, 'level', None)}); refit with MQLoss(level={level})")
     return level
+
+@patch
+def _probabilistic(self: LSTMForecast) -> bool: return bool(self.loss.is_distribution) or isinstance(self.loss, L.MQLoss)
 
 @patch
 def make_future_dataframe(self: LSTMForecast, df=None) -> pd.DataFrame:  # `unique_id, ds`: h rows per series
@@ -384,7 +394,7 @@ def predict(self: LSTMForecast,
             df=None,          # history to forecast from (None: the data seen by `fit`)
             futr_df=None,     # future exogenous values: `unique_id, ds, *futr_exog_list` for the next h steps
             static_df=None,   # static features (None: those given to `fit`)
-            level=None,       # interval levels in percent, e.g. [80, 90] (probabilistic losses only)
+            level=None,       # interval levels in percent, e.g. [80, 90] (probabilistic loss or conformal calibration)
            ) -> pd.DataFrame: # `unique_id, ds, <alias>` (+ `<alias>-median`, `-lo-<l>`, `-hi-<l>`)
     "Forecast the next `h` steps of every series"
     self._check_fitted()
@@ -401,8 +411,10 @@ def predict(self: LSTMForecast,
     comb = pd.concat([tail, fut], ignore_index=True).sort_values(['unique_id', 'ds'], kind='stable', ignore_index=True)
     panel = self._panel(comb, static)
     b = self._batches(panel, torch.arange(panel.n_series), panel.indptr[:-1], self.h)
-    names, quantiles = interval_columns(self.alias, level) if level else ([], [])
+    conformal = bool(level) and not self._probabilistic()
+    _, quantiles = interval_columns(self.alias, level) if level and not conformal else ([], [])
     point, q = self._forecast(b, quantiles)
+    if conformal: q = self._conformal_bands(panel.ids, point, level)
     keys = fut.sort_values(['unique_id', 'ds'], kind='stable')[['unique_id', 'ds']]
     return self._output(keys, point, q, level)
 
@@ -493,6 +505,7 @@ def save(self: LSTMForecast, path):  # folder to write (replaced atomically if i
     tensors = {f'model.{k}': v.detach().cpu().contiguous() for k, v in self.model_.state_dict().items()}
     num = self.tail_.drop(columns=['unique_id', 'ds'])
     tensors['tail.values'] = torch.from_numpy(np.array(num.to_numpy(dtype='float64'), order='C', copy=True))
+    if self.conformal_ is not None: tensors['conformal.scores'] = torch.from_numpy(np.array(self.conformal_[1], order='C', dtype='float64'))
     cfg = {'format_version': FORMAT_VERSION, 'library': 'lstm_forecast', 'class': 'LSTMForecast',
            'init': {k: getattr(self, k) for k in _INIT_ARGS}, 'loss': _loss_spec(self.loss),
            'train_config': asdict(self.train_config), 'freq': self.freq_, 'input_size_': self.input_size_,
@@ -500,6 +513,7 @@ def save(self: LSTMForecast, path):  # folder to write (replaced atomically if i
                     'columns': list(num.columns), 'id_type': 'int' if pd.api.types.is_integer_dtype(self.tail_['unique_id']) else 'str'},
            'static': None if self.static_ is None else self.static_.astype({'unique_id': str}).to_dict(orient='list'),
            'ids': [str(i) for i in self.ids_],
+           'conformal_ids': None if self.conformal_ is None else [str(i) for i in self.conformal_[0]],
            'history': {'best_step': self.history_.get('best_step') if getattr(self, 'history_', None) else None}}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f'.{path.name}.tmp-{uuid.uuid4().hex[:8]}'
@@ -567,15 +581,60 @@ def load(cls: LSTMForecast, path) -> LSTMForecast:  # a folder written by `save`
         if cfg['static'] is not None:
             m.static_ = pd.DataFrame(cfg['static'])
             m.static_['unique_id'] = _ids_from_json(m.static_['unique_id'], t['id_type'])
-        m.history_ = None
+        m.history_, m.conformal_ = None, None
+        if cfg.get('conformal_ids') is not None:
+            m.conformal_ = (_ids_from_json(cfg['conformal_ids'], t['id_type']), tensors['conformal.scores'].numpy())
         m.fitted_ = True
     except (KeyError, IndexError, AttributeError, TypeError, ValueError, RuntimeError) as e:  # whatever a damaged config breaks
         raise ValueError(f"{path} holds an inconsistent model ({type(e).__name__}: {e}); save it again") from None
     return m
 
+# %% ../nbs/09_forecaster.ipynb #d0ad18bd
+class PredictionIntervals:
+    "Conformal prediction intervals: calibrated on the errors of a rolling-origin backtest made inside `fit`"
+    def __init__(self,
+                 n_windows: int = 2,             # backtest windows whose errors calibrate the intervals
+                 step_size: int | None = None):  # steps between the windows' cutoffs (None: h)
+        self.n_windows = _check_int('n_windows', n_windows)
+        self.step_size = _check_int('step_size', step_size, none_ok=True)
+    def __repr__(self): return f'PredictionIntervals(n_windows={self.n_windows}, step_size={self.step_size})'
+
+def conformal_quantile(scores: np.ndarray,  # [..., n] absolute errors, the last axis the calibration windows
+                       level: float,         # coverage in percent
+                      ) -> np.ndarray:       # [...] the half-width of the `level` interval
+    "The conformal quantile: the k-th smallest of the n scores, k = ceil((n+1)·level/100), capped at the largest"
+    n = scores.shape[-1]
+    k = min(n, int(np.ceil((n + 1) * level / 100 - 1e-9)))
+    return np.sort(scores, axis=-1)[..., k - 1]
+
+# %% ../nbs/09_forecaster.ipynb #121b67b1
+@patch
+def _calibrate(self: LSTMForecast, df, static_df, pi: PredictionIntervals):
+    "Conformity scores [S, n_windows, h]: absolute errors of a copy of this model on the last `n_windows` windows"
+    twin = LSTMForecast(**{k: getattr(self, k) for k in _INIT_ARGS}, loss=self.loss, freq=self.freq,
+                        **{k: v for k, v in asdict(self.train_config).items() if k != 'random_seed'})
+    cv = twin.cross_validation(df, n_windows=pi.n_windows, step_size=pi.step_size, static_df=static_df)
+    S = cv['unique_id'].nunique()
+    err = (cv['y'] - cv[self.alias]).abs().to_numpy().reshape(S, pi.n_windows, self.h)  # sorted by id, cutoff, ds
+    return cv['unique_id'].drop_duplicates().to_numpy(), err
+
+@patch
+def _conformal_bands(self: LSTMForecast, ids, point, level):
+    "Median and interval columns `[S, h, Q]` (order of `interval_columns`) around the point forecasts"
+    cids, scores = self.conformal_
+    rows = pd.Index(cids).get_indexer(ids)
+    if (rows < 0).any():
+        raise ValueError(f"series {ids[np.flatnonzero(rows < 0)[0]]!r} was not in the data the intervals were calibrated on; "
+                         f"refit with it (fit(df, prediction_intervals=...)) or predict it without level")
+    sc = np.moveaxis(scores[rows], 1, -1)                                         # [S, W, h] -> [S, h, W]
+    half = {l: conformal_quantile(sc, l) for l in level}                          # each [S, h]
+    bands = [point] + [point - half[l] for l in reversed(level)] + [point + half[l] for l in level]
+    return np.stack(bands, axis=-1)                                               # [S, h, 1 + 2*len(level)]
+
 # %% ../nbs/09_forecaster.ipynb #90303c32
-def _supports_level(m):
-    if isinstance(m, LSTMForecast): return getattr(m.loss, 'is_distribution', False) or isinstance(m.loss, L.MQLoss)
+def _supports_level(m, backtest: bool = False):
+    "Can `m` give intervals (in a backtest, conformal calibration does not carry over: each window refits)"
+    if isinstance(m, LSTMForecast): return m._probabilistic() or (not backtest and getattr(m, 'conformal_', None) is not None)
     return True
 
 class Forecasters:
@@ -594,11 +653,11 @@ class Forecasters:
 
     def _exog(self): return [c for m in self.models if isinstance(m, LSTMForecast) for c in m.hist_exog_list + m.futr_exog_list]
 
-    def fit(self, df, static_df=None, val_size: int = 0):
-        "Fit every model on `df`"
+    def fit(self, df, static_df=None, val_size: int = 0, prediction_intervals=None):
+        "Fit every model on `df` (`prediction_intervals` calibrates conformal intervals for the LSTMs)"
         df = _as_long(df, self._exog())
         for m in self.models:
-            if isinstance(m, LSTMForecast): m.fit(df, static_df=static_df, val_size=val_size)
+            if isinstance(m, LSTMForecast): m.fit(df, static_df=static_df, val_size=val_size, prediction_intervals=prediction_intervals)
             else: m.fit(df)
         return self
 
@@ -617,7 +676,7 @@ class Forecasters:
         df = _as_long(df, self._exog())
         out = None
         for m in self.models:
-            lv = level if _supports_level(m) else None
+            lv = level if _supports_level(m, backtest=True) else None
             if isinstance(m, LSTMForecast): f = m.cross_validation(df, n_windows, step_size, refit, static_df=static_df, level=lv)
             else: f = backtest(m, df, n_windows, step_size, level=lv)
             out = f if out is None else out.merge(f, on=['unique_id', 'ds', 'cutoff', 'y'], how='outer')

@@ -214,7 +214,7 @@ ARGS = {  # name -> (call taking the frames, frames, expected)
     'Forecasters predict before fit': (lambda: Forecasters([LSTMForecast(h=3, **TINY)]).predict(), [], (ValueError, ['not fitted yet', 'call fit(df) first'])),
     'predict before fit': (lambda: LSTMForecast(h=3).predict(), [], (ValueError, ['not fitted yet', 'call fit(df) first'])),
     'baseline predict before fit': (lambda: Naive(3).predict(), [], (ValueError, ['Naive is not fitted', 'call fit(df) first'])),
-    'level on a point loss': (lambda: fitted().predict(level=[80]), [], (ValueError, ['needs a probabilistic loss', 'MQLoss(level=[80.0])'])),
+    'level on a point loss': (lambda: fitted().predict(level=[80]), [], (ValueError, ['needs intervals', 'prediction_intervals=PredictionIntervals()', 'MQLoss(level=[80.0])'])),
     'level the MQLoss was not trained for': (lambda f: exog_model()[0].predict(futr_df=f, level=[50]), [futr],
                                              (ValueError, ['needs quantiles [0.25, 0.75] that this MQLoss was not trained for', 'refit with MQLoss(level=[50.0])'])),
     'intervals without residuals': (lambda df: Naive(H).fit(df).predict(level=[80]), [one_point],
@@ -254,7 +254,7 @@ for lv in ('80', [None], True):
 CTOR = {  # LSTMForecast argument -> bad values
     'h': [2.5, '3', None, True], 'input_size': [0, -1, 2.5, '4', True], 'loss': ['MAE', MAE, 1],
     'scaler_type': ['z-score', None], 'encoder_n_layers': [0, 1.5], 'encoder_hidden_size': [0, 2.0], 'encoder_dropout': [-0.1, 1, '0', np.nan],
-    'decoder_hidden_size': [0, 'a'], 'decoder_layers': [0, None], 'futr_exog_list': [1, [1], ['a', 'a'], ['y']],
+    'decoder_hidden_size': [0, 'a'], 'decoder_layers': [-1, None], 'futr_exog_list': [1, [1], ['a', 'a'], ['y']],
     'hist_exog_list': [[None], 5], 'stat_exog_list': [3.0, ['unique_id']], 'recurrent': [1, 'yes', None], 'h_train': [0, 1.0],
     'max_steps': [0, 1.5, '10', None], 'learning_rate': [0, -1, 'a', np.inf, np.nan, True], 'batch_size': [0, 1.5],
     'val_check_steps': [0, 'a'], 'early_stop_patience_steps': [0, -2, 1.5], 'random_seed': [-1, 1.5, '0', None],

@@ -177,3 +177,36 @@ def test_read_series_inputs_accepted(ap):
 def test_custom_lstm_switch(ap):
     f = LSTMForecast(h=3, lstm_impl='custom', max_steps=5, encoder_hidden_size=8).fit(ap).predict()
     assert np.isfinite(f.LSTM).all()
+
+
+def test_conformal_intervals_for_a_point_loss(ap, tmp_path):
+    from lstm_forecast.forecaster import PredictionIntervals, conformal_quantile
+    train = ap.iloc[:132]
+    m = LSTMForecast(h=12, **FAST).fit(train, prediction_intervals=PredictionIntervals(n_windows=5, step_size=1))
+    ids, scores = m.conformal_
+    assert scores.shape == (1, 5, 12) and (scores >= 0).all()
+    f = m.predict(level=[50, 90])
+    cols = ['LSTM-lo-90', 'LSTM-lo-50', 'LSTM-median', 'LSTM-hi-50', 'LSTM-hi-90']
+    v = f[cols].to_numpy()
+    assert (np.diff(v, axis=1) >= 0).all()
+    np.testing.assert_allclose(f['LSTM-median'], f['LSTM'])
+    # the 90% band is point +- the conformal quantile of the scores of each horizon step
+    half = conformal_quantile(np.moveaxis(scores, 1, -1), 90)[0]
+    np.testing.assert_allclose(f['LSTM-hi-90'] - f['LSTM'], half, rtol=1e-6)
+    # point forecasts are those of the same model without calibration (calibration trains a separate copy)
+    plain = LSTMForecast(h=12, **FAST).fit(train).predict()
+    np.testing.assert_allclose(f['LSTM'], plain['LSTM'])
+    m.save(tmp_path / 'pi')
+    pd.testing.assert_frame_equal(LSTMForecast.load(tmp_path / 'pi').predict(level=[50, 90]), f)
+    with pytest.raises(ValueError, match='was not in the data the intervals were calibrated on'):
+        m.predict(df=ap.assign(unique_id='new'), level=[90])
+    with pytest.raises(TypeError, match='PredictionIntervals'):
+        LSTMForecast(h=12, **FAST).fit(train, prediction_intervals=3)
+
+
+def test_conformal_quantile_order_statistic():
+    from lstm_forecast.forecaster import conformal_quantile
+    s = np.arange(1., 10.)  # n = 9
+    assert conformal_quantile(s, 80) == 8.0   # k = ceil(10 * 0.8) = 8
+    assert conformal_quantile(s, 90) == 9.0   # k = 9
+    assert conformal_quantile(s[:3], 90) == 3.0  # k = 4 > n: the largest
