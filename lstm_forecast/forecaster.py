@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_forecaster.ipynb #a4f193e2
 from __future__ import annotations
-import hashlib, json, os, shutil, tempfile, time, uuid, warnings
+import contextlib, hashlib, json, os, random, shutil, tempfile, time, uuid, warnings
 from dataclasses import asdict
 from pathlib import Path
 
@@ -177,7 +177,8 @@ class LSTMForecast:
         self.fitted_ = False
 
     def __repr__(self):
-        return (f"LSTMForecast(h={self.h}, input_size={self.input_size}, loss={type(self.loss).__name__}, "
+        size = self.input_size_ if self.fitted_ and self.input_size is None else self.input_size
+        return (f"LSTMForecast(h={self.h}, input_size={size}, loss={type(self.loss).__name__}, "
                 f"recurrent={self.recurrent}, alias={self.alias!r}{', fitted' if self.fitted_ else ''})")
 
 # %% ../nbs/09_forecaster.ipynb #becc8c7b
@@ -269,17 +270,27 @@ def fit(self: LSTMForecast,
         val_b = self._batches(panel, allw.series[in_val], allw.start[in_val], h_out)
     self.fitted_, self.history_, self.conformal_ = False, None, None
     conformal = self._calibrate(df, static_df, prediction_intervals) if prediction_intervals else None
-    set_seed(self.random_seed)
-    with use_threads(self.train_config.num_threads):
-        self.model_ = self._build_model()
     try:
-        self.history_ = train(self.model_, self.loss, train_b, val_b, self.train_config)
+        with _own_rng():  # seeded from random_seed; the caller's random streams are left as they were
+            set_seed(self.random_seed)
+            with use_threads(self.train_config.num_threads): self.model_ = self._build_model()
+            self.history_ = train(self.model_, self.loss, train_b, val_b, self.train_config)
     except KeyboardInterrupt:
         self._remember(df, static, ids)    # best weights so far: the model can forecast
         raise
     self._remember(df, static, ids)
     self.conformal_ = conformal
     return self
+
+@contextlib.contextmanager
+def _own_rng():
+    "Run a block with its own random state: python's, numpy's and torch's global generators are restored after it"
+    states = random.getstate(), np.random.get_state(), torch.random.get_rng_state()
+    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
+    try: yield
+    finally:
+        random.setstate(states[0]); np.random.set_state(states[1]); torch.random.set_rng_state(states[2])
+        if cuda is not None: torch.cuda.set_rng_state_all(cuda)
 
 @patch
 def _remember(self: LSTMForecast, df, static, ids):

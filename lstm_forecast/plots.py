@@ -208,7 +208,9 @@ def plot_cv(cv_df: pd.DataFrame,  # cross-validation frame `unique_id, ds, cutof
         g = cv_df[cv_df['unique_id'] == uid].sort_values(['cutoff', 'ds'])
         hist = (df[df['unique_id'] == uid] if df is not None else g.drop_duplicates('ds')).sort_values('ds')
         ax.plot(hist['ds'], hist['y'], color='k', lw=1, label='y')
-        for i, m in enumerate(models): ax.plot(*_broken(g, m), color=f'C{i}', lw=1.5, label=m)
+        one_step = g.groupby('cutoff').size().max() == 1  # h=1: each window is a single point, draw markers
+        for i, m in enumerate(models):
+            ax.plot(*_broken(g, m), color=f'C{i}', lw=1.5, label=m, marker='o' if one_step else None, ms=3)
         ax.vlines(pd.unique(g['cutoff']), 0, 1, transform=ax.get_xaxis_transform(), colors='grey', ls=':',
                   lw=1, label='cutoff')
         ax.set_title(str(uid), fontsize=9)

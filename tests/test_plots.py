@@ -190,3 +190,14 @@ def test_plot_horizon_error_without_cutoff_and_errors():
         plot_horizon_error(fc.merge(df), metric='r2')
     with pytest.raises(ValueError, match=r"lacks column\(s\) \['y'\]"):
         plot_horizon_error(fc)
+
+
+def test_plot_cv_one_step_windows_are_visible():
+    from lstm_forecast.data import load_air_passengers
+    from lstm_forecast.forecaster import backtest
+    from lstm_forecast.baselines import Naive
+    cv = backtest(Naive(h=1), load_air_passengers(), n_windows=5, step_size=1)
+    fig, axes = plot_cv(cv)
+    naive = [l for l in axes[0].lines if l.get_label() == 'Naive'][0]
+    assert naive.get_marker() == 'o'  # single-point windows would otherwise draw nothing
+    plt.close(fig)

@@ -105,3 +105,17 @@ def test_row_order_does_not_change_the_forecast(df):
     base = forecast(df, random_seed=4)
     shuffled = forecast(df.sample(frac=1, random_state=0), random_seed=4)
     pd.testing.assert_frame_equal(base, shuffled, check_exact=True)
+
+
+def test_fit_leaves_the_callers_random_streams_alone():
+    import random
+    import numpy as np
+    import torch
+    from lstm_forecast.data import load_air_passengers
+    from lstm_forecast.forecaster import LSTMForecast
+    df = load_air_passengers()
+    random.seed(123); np.random.seed(123); torch.manual_seed(123)
+    expected = (random.random(), np.random.rand(), torch.rand(1).item())
+    random.seed(123); np.random.seed(123); torch.manual_seed(123)
+    LSTMForecast(h=6, max_steps=5, encoder_hidden_size=8).fit(df)
+    assert (random.random(), np.random.rand(), torch.rand(1).item()) == expected
