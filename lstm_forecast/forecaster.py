@@ -312,22 +312,25 @@ def _check_fitted(self: LSTMForecast):
     if not self.fitted_: raise ValueError("this LSTMForecast is not fitted yet: call fit(df) first (or LSTMForecast.load(path))")
 
 @patch
-def _levels(self: LSTMForecast, level):
-    "Interval levels for predict: the ones asked for, else the loss' own; point losses have none"
+def _columns(self: LSTMForecast, level):
+    "Names and quantiles of the interval columns for `level` (None: the loss' own quantiles), and whether they are conformal"
     level = None if level is None else L._check_level(level)
     if not self._probabilistic():
-        if level and getattr(self, 'conformal_', None) is None:
+        if level is None: return [], [], False
+        if getattr(self, 'conformal_', None) is None:
             raise ValueError(f"level={level} needs intervals: fit with prediction_intervals=PredictionIntervals() "
                              f"(conformal, any loss) or with a probabilistic loss such as loss=MQLoss(level={level}) or "
                              f"DistributionLoss('Normal', level={level}); {type(self.loss).__name__} alone gives point forecasts")
-        return level
-    if level is None: return L._check_level(self.loss.level) if self.loss.level else None
+        return (*interval_columns(self.alias, level), True)
+    if level is None:  # the quantiles the loss was built with, whatever they are
+        qs = [float(q) for q in self.loss.qs]
+        return L.quantile_columns(qs, self.alias), qs, False
+    names, qs = interval_columns(self.alias, level)
     if isinstance(self.loss, L.MQLoss):
-        _, qs = interval_columns(self.alias, level)
         missing = [q for q in qs if not np.isclose(np.asarray(self.loss.qs), q).any()]
         if missing: raise ValueError(f"level={level} needs quantiles {missing} that this MQLoss was not trained for "
                                      f"(its levels: {getattr(self.loss, 'level', None)}); refit with MQLoss(level={level})")
-    return level
+    return names, qs, False
 
 @patch
 def _probabilistic(self: LSTMForecast) -> bool: return bool(self.loss.is_distribution) or isinstance(self.loss, L.MQLoss)
@@ -371,7 +374,7 @@ def _join_future(self: LSTMForecast, fut, futr_df):
 def _forecast(self: LSTMForecast, batches: WindowBatches, quantiles, chunk: int = 4096):
     "Point forecasts [N, h] and quantiles [N, h, Q] in the data's units, for every window of `batches`"
     model, dev = self.model_.eval(), get_device(self.device)
-    g = torch.Generator(device='cpu').manual_seed(self.random_seed)
+    g = torch.Generator(device=dev).manual_seed(self.random_seed)  # on the model's device: samples are drawn there
     points, qs = [], []
     with use_threads(self.train_config.num_threads):
         for s in range(0, len(batches), chunk):
@@ -391,13 +394,11 @@ def _forecast(self: LSTMForecast, batches: WindowBatches, quantiles, chunk: int 
     return point, q
 
 @patch
-def _output(self: LSTMForecast, keys: pd.DataFrame, point, q, level):
-    "Forecast frame: `keys` columns, then the point forecast, then median and interval columns"
+def _output(self: LSTMForecast, keys: pd.DataFrame, point, q, names):
+    "Forecast frame: `keys` columns, then the point forecast, then the quantile columns `names`"
     out = keys.reset_index(drop=True).copy()
     out[self.alias] = point.reshape(-1)
-    if level is not None:
-        names, _ = interval_columns(self.alias, level)
-        for j, n in enumerate(names): out[n] = q[:, :, j].reshape(-1)
+    for j, n in enumerate(names): out[n] = q[:, :, j].reshape(-1)
     return out
 
 @patch
@@ -409,7 +410,7 @@ def predict(self: LSTMForecast,
            ) -> pd.DataFrame: # `unique_id, ds, <alias>` (+ `<alias>-median`, `-lo-<l>`, `-hi-<l>`)
     "Forecast the next `h` steps of every series"
     self._check_fitted()
-    level = self._levels(level)
+    names, quantiles, conformal = self._columns(level)
     if df is None: hist, static = self.tail_, (self.static_ if static_df is None else None)
     else:
         hist, _ = check_df(_as_long(df, self.hist_exog_list + self.futr_exog_list), input_size=self.input_size_, freq=self.freq_,
@@ -422,12 +423,10 @@ def predict(self: LSTMForecast,
     comb = pd.concat([tail, fut], ignore_index=True).sort_values(['unique_id', 'ds'], kind='stable', ignore_index=True)
     panel = self._panel(comb, static)
     b = self._batches(panel, torch.arange(panel.n_series), panel.indptr[:-1], self.h)
-    conformal = bool(level) and not self._probabilistic()
-    _, quantiles = interval_columns(self.alias, level) if level and not conformal else ([], [])
-    point, q = self._forecast(b, quantiles)
-    if conformal: q = self._conformal_bands(panel.ids, point, level)
+    point, q = self._forecast(b, [] if conformal else quantiles)
+    if conformal: q = self._conformal_bands(panel.ids, point, quantiles)
     keys = fut.sort_values(['unique_id', 'ds'], kind='stable')[['unique_id', 'ds']]
-    return self._output(keys, point, q, level)
+    return self._output(keys, point, q, names)
 
 # %% ../nbs/09_forecaster.ipynb #05faf9fe
 def _cutoff_positions(lengths: np.ndarray, h: int, n_windows: int, step_size: int) -> np.ndarray:  # [S, n_windows]
@@ -473,20 +472,19 @@ def cross_validation(self: LSTMForecast,
 @patch
 def _forecast_at(self: LSTMForecast, df, ids, starts, level, static_df):
     "Forecasts of the `h` steps from local positions `starts` [S, K] of every series, in one batch"
-    level = self._levels(level)
+    names, quantiles, _ = self._columns(level)  # a backtest refits without calibration: conformal levels are refused
     static = self._static(static_df if static_df is not None else self.static_, ids)
     panel = self._panel(df, static)
     S, K = starts.shape
     series = np.repeat(np.arange(S), K)                                             # [S*K]
     glob = panel.indptr[:-1].numpy()[series] + starts.reshape(-1)                   # global row of first forecast step
     b = self._batches(panel, torch.as_tensor(series), torch.as_tensor(glob - self.input_size_), self.h)
-    _, quantiles = interval_columns(self.alias, level) if level else ([], [])
     point, q = self._forecast(b, quantiles)
     rows = (glob[:, None] + np.arange(self.h)[None, :]).reshape(-1)                # [S*K*h] rows of the forecast steps
     keys = df.iloc[rows][['unique_id', 'ds']].reset_index(drop=True)
     keys.insert(2, 'cutoff', np.repeat(df['ds'].to_numpy()[glob - 1], self.h))
     keys['y'] = df['y'].to_numpy()[rows]
-    return self._output(keys, point, q, level)
+    return self._output(keys, point, q, names)
 
 # %% ../nbs/09_forecaster.ipynb #3d01ae18
 FORMAT_VERSION = 1
@@ -521,7 +519,7 @@ def save(self: LSTMForecast, path):  # folder to write (replaced atomically if i
            'init': {k: getattr(self, k) for k in _INIT_ARGS}, 'loss': _loss_spec(self.loss),
            'train_config': asdict(self.train_config), 'freq': self.freq_, 'input_size_': self.input_size_,
            'tail': {'unique_id': self.tail_['unique_id'].astype(str).tolist(), 'ds': _ds_to_json(self.tail_['ds']),
-                    'columns': list(num.columns), 'id_type': 'int' if pd.api.types.is_integer_dtype(self.tail_['unique_id']) else 'str'},
+                    'columns': list(num.columns), 'id_type': _id_type(self.tail_['unique_id'])},
            'static': None if self.static_ is None else self.static_.astype({'unique_id': str}).to_dict(orient='list'),
            'ids': [str(i) for i in self.ids_],
            'conformal_ids': None if self.conformal_ is None else [str(i) for i in self.conformal_[0]],
@@ -551,7 +549,14 @@ def _json_default(o):
     raise TypeError(f"cannot store {type(o).__name__} in config.json")
 
 # %% ../nbs/09_forecaster.ipynb #9c7bd6d2
-def _ids_from_json(v, id_type): return np.array([int(i) for i in v]) if id_type == 'int' else np.array(v, dtype=object)
+def _id_type(ids: pd.Series) -> str:
+    "How series ids are stored in config.json: integers and floats keep their type, anything else becomes text"
+    return 'int' if pd.api.types.is_integer_dtype(ids) else 'float' if pd.api.types.is_float_dtype(ids) else 'str'
+
+def _ids_from_json(v, id_type):
+    if id_type == 'int': return np.array([int(i) for i in v])
+    if id_type == 'float': return np.array([float(i) for i in v])
+    return np.array(v, dtype=object)
 
 @patch(cls_method=True)
 def load(cls: LSTMForecast, path) -> LSTMForecast:  # a folder written by `save`
@@ -630,17 +635,17 @@ def _calibrate(self: LSTMForecast, df, static_df, pi: PredictionIntervals):
     return cv['unique_id'].drop_duplicates().to_numpy(), err
 
 @patch
-def _conformal_bands(self: LSTMForecast, ids, point, level):
-    "Median and interval columns `[S, h, Q]` (order of `interval_columns`) around the point forecasts"
+def _conformal_bands(self: LSTMForecast, ids, point, quantiles):
+    "Columns `[S, h, Q]` for `quantiles` around the point forecasts: q < 0.5 below, q > 0.5 above, 0.5 the point"
     cids, scores = self.conformal_
     rows = pd.Index(cids).get_indexer(ids)
     if (rows < 0).any():
         raise ValueError(f"series {ids[np.flatnonzero(rows < 0)[0]]!r} was not in the data the intervals were calibrated on; "
                          f"refit with it (fit(df, prediction_intervals=...)) or predict it without level")
     sc = np.moveaxis(scores[rows], 1, -1)                                         # [S, W, h] -> [S, h, W]
-    half = {l: conformal_quantile(sc, l) for l in level}                          # each [S, h]
-    bands = [point] + [point - half[l] for l in reversed(level)] + [point + half[l] for l in level]
-    return np.stack(bands, axis=-1)                                               # [S, h, 1 + 2*len(level)]
+    bands = [point + np.sign(q - 0.5) * conformal_quantile(sc, abs(200 * q - 100)) if q != 0.5 else point
+             for q in quantiles]                                                  # each [S, h]; level = |2q-1|
+    return np.stack(bands, axis=-1)                                               # [S, h, Q]
 
 # %% ../nbs/09_forecaster.ipynb #90303c32
 def _supports_level(m, backtest: bool = False):

@@ -1,9 +1,14 @@
-"Shared pytest setup: one torch thread (small LSTMs on 2 cores run far slower with two), headless plots."
+"""Shared pytest setup: one torch thread (small LSTMs on 2 cores run far slower with two), headless plots, and
+reproducible property tests in CI (Hypothesis draws the same examples on every CI run; locally it explores)."""
 import os
 os.environ.setdefault('MPLBACKEND', 'Agg')
 
 import matplotlib
 matplotlib.use('Agg')
 import torch
+from hypothesis import settings
 
 torch.set_num_threads(1)
+
+settings.register_profile('ci', derandomize=True, print_blob=True)
+if os.environ.get('CI'): settings.load_profile('ci')

@@ -210,3 +210,21 @@ def test_conformal_quantile_order_statistic():
     assert conformal_quantile(s, 80) == 8.0   # k = ceil(10 * 0.8) = 8
     assert conformal_quantile(s, 90) == 9.0   # k = 9
     assert conformal_quantile(s[:3], 90) == 3.0  # k = 4 > n: the largest
+
+
+def test_mqloss_with_explicit_asymmetric_quantiles(ap):
+    m = LSTMForecast(h=3, input_size=6, loss=MQLoss(quantiles=[0.05, 0.5, 0.9]), **FAST).fit(ap)
+    f = m.predict()
+    assert list(f.columns) == ['unique_id', 'ds', 'LSTM', 'LSTM-median', 'LSTM-lo-90', 'LSTM-hi-80']
+    assert (f['LSTM-lo-90'] <= f['LSTM-median']).all() and (f['LSTM-median'] <= f['LSTM-hi-80']).all()
+    cv = m.cross_validation(ap, n_windows=2)
+    assert {'LSTM-lo-90', 'LSTM-hi-80'} <= set(cv.columns)
+
+
+def test_float_ids_round_trip(tmp_path):
+    df = pd.DataFrame({'unique_id': np.repeat([1.5, 2.5], 40), 'ds': np.tile(np.arange(40), 2), 'y': np.sin(np.arange(80) / 3) + 5})
+    from lstm_forecast.forecaster import PredictionIntervals
+    m = LSTMForecast(h=4, input_size=8, **FAST).fit(df, prediction_intervals=PredictionIntervals(n_windows=3, step_size=1))
+    m.save(tmp_path / 'm')
+    m2 = LSTMForecast.load(tmp_path / 'm')
+    pd.testing.assert_frame_equal(m.predict(df=df, level=[80]), m2.predict(df=df, level=[80]))
