@@ -168,10 +168,10 @@ def train(model: nn.Module,              # the network; trained in place
     tr_steps, tr_losses, va_steps, va_losses = [], [], [], []
     best, best_state, bad_checks, stopped = float('inf'), None, 0, 'max_steps'
     t0 = time.perf_counter()
-    bar = _progress(cfg)
+    shown = _Progress(cfg.verbose)
     with use_threads(cfg.num_threads):
         try:
-            for step in bar(range(1, cfg.max_steps + 1)):
+            for step in shown(range(1, cfg.max_steps + 1)):
                 idx = next(order)
                 b = _to(train_data.batch(idx), device)
                 target, mask = b.pop('target'), b.pop('mask', None)
@@ -190,15 +190,16 @@ def train(model: nn.Module,              # the network; trained in place
                     v = evaluate(model, loss, val_data, device=device)
                     model.train()
                     va_steps.append(step); va_losses.append(v)
-                    _show(bar, cfg, tr_losses[-1], v)
                     if v < best: best, best_state, bad_checks = v, _snapshot(model, step), 0
-                    else:
-                        bad_checks += 1
-                        if 0 < cfg.early_stop_patience_steps <= bad_checks: stopped = 'early_stop'; break
+                    else: bad_checks += 1
+                if step % cfg.val_check_steps == 0: shown.update(tr_steps, tr_losses, va_steps, va_losses)
+                if 0 < cfg.early_stop_patience_steps <= bad_checks: stopped = 'early_stop'; break
         except KeyboardInterrupt:  # keep the best weights so far, then let the interrupt propagate
             _restore(model, best_state)
             model.eval()
             raise
+        finally:
+            shown.close(tr_steps, tr_losses, va_steps, va_losses)
     _restore(model, best_state)
     model.eval()
     return {'train': pd.DataFrame({'step': tr_steps, 'loss': tr_losses}),
@@ -220,10 +221,26 @@ def _restore(model, snap):
     if snap is not None: model.load_state_dict(snap['state'])
 
 # %% ../nbs/05_train.ipynb #aea5fec9
-def _progress(cfg):
-    if not cfg.verbose: return lambda it: it
-    from fastprogress.fastprogress import progress_bar
-    return lambda it: progress_bar(it, total=cfg.max_steps, leave=False)
+class _Progress:
+    "What a verbose run shows: a bar with the latest losses and, in a notebook, the live loss curves"
+    def __init__(self, on: bool): self.on, self.bar, self.graph = on, None, None
 
-def _show(bar, cfg, tr, va):
-    if cfg.verbose and hasattr(bar, 'comment'): bar.comment = f'train {tr:.4f}  valid {va:.4f}'
+    def __call__(self, steps):
+        if not self.on: return steps
+        from fastprogress.fastprogress import progress_bar, master_bar, IN_NOTEBOOK
+        self.bar = progress_bar(steps, leave=False)
+        if IN_NOTEBOOK: self.graph = master_bar(range(1))  # only its live figure (`update_graph`) is used
+        return self.bar
+
+    def update(self, tr_steps, tr_losses, va_steps, va_losses):
+        if not self.on: return
+        self.bar.comment = f'train {tr_losses[-1]:.4f}' + (f'  valid {va_losses[-1]:.4f}' if va_losses else '')
+        if self.graph is not None:
+            self.graph.update_graph([[tr_steps, tr_losses]] + ([[va_steps, va_losses]] if va_losses else []),
+                                    figsize=(6, 3))
+
+    def close(self, *history):
+        if self.graph is None or not history[0]: return
+        self.update(*history)  # the final curves stay in the notebook's output
+        import matplotlib.pyplot as plt
+        plt.close(self.graph.graph_fig)
