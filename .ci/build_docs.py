@@ -32,6 +32,7 @@ from nbdev.serve import proc_nbs
 
 _re_directive = re.compile(r'^\s*#\|\s*([\w-]+)\s*:\s*(.*?)\s*$')
 _TRACEBACK = 'Traceback (most recent call last)'
+_re_attrs = re.compile(r'\{target="_blank"[^}]*\}')
 
 
 def _directives(src):
@@ -64,6 +65,9 @@ def prepare(nb):
             if opts.get('include') == 'false': continue
             if opts.get('output') == 'false': c.outputs = []
             if opts.get('echo') == 'false': c.metadata.setdefault('tags', []).append('remove_input')
+            for o in c.get('outputs', []):  # Quarto link attributes ({target=...}) that plain markdown would print
+                md = o.get('data', {}).get('text/markdown')
+                if md: o['data']['text/markdown'] = _re_attrs.sub('', md if isinstance(md, str) else ''.join(md))
             if not c.source.strip() and not c.get('outputs'): continue
         cells.append(c)
     nb.cells = cells
