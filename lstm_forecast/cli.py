@@ -14,6 +14,7 @@ from fastcore.script import call_parse
 from fastcore.docments import docments
 
 from .data import load_air_passengers, read_series, check_df
+from .windows import split_holdout
 from .forecaster import LSTMForecast, Forecasters, PredictionIntervals, season_length, default_input_size
 from .losses import _check_level
 from .baselines import SeasonalNaive
@@ -42,11 +43,6 @@ def _load(csv, id_col, time_col, target_col, verbose=True):
     p = Path(csv)
     if not p.is_file(): raise CLIError(f"no such file: {csv}")
     return read_series(str(p), id_col=id_col, time_col=time_col, target_col=target_col, verbose=verbose)  # ValueError if unreadable
-
-def _holdout(df, h):
-    "Everything but the last `h` rows of each series, and those rows"
-    last = df.groupby('unique_id', sort=False).cumcount(ascending=False) < h
-    return df[~last].reset_index(drop=True), df[last].reset_index(drop=True)
 
 _METRICS = {'mae': 'MAE', 'rmse': 'RMSE', 'mape': 'MAPE %', 'smape': 'sMAPE %', 'mase': 'MASE'}
 
@@ -88,7 +84,7 @@ def run(csv=None, id_col=None, time_col=None, target_col=None, h=12, input_size=
             raise CLIError(f"series {n.idxmin()!r} has {n.min()} rows, too few for the holdout evaluation: it scores the last "
                            f"h={h} and trains on the rows before them, which need input_size + h = {h + (input_size or 1)}; "
                            "lower --h (or --input-size) or pass longer series")
-        train, test = _holdout(df, h)
+        train, test = split_holdout(df, h)
         if n.min() - h < m: m = 1  # a season longer than the training rows: the seasonal naive becomes the naive
         t0 = time.perf_counter()
         fc = Forecasters([LSTMForecast(**kw), SeasonalNaive(h=h, season_length=m, freq=fq)]).fit(train)

@@ -49,9 +49,9 @@ class WindowBatches:
                  series: torch.Tensor,       # [W] series of each window
                  start: torch.Tensor,        # [W] global row of each window's first input step
                  input_size: int, h: int,    # window: `input_size` inputs, `h` steps after them
-                 n_hist: int = 0, n_futr: int = 0, scaler_type: str = 'robust'):
+                 scaler_type: str = 'robust'):
         self.panel, self.series, self.start = panel, series, start
-        self.input_size, self.h, self.n_hist, self.n_futr, self.scaler_type = input_size, h, n_hist, n_futr, scaler_type
+        self.input_size, self.h, self.scaler_type = input_size, h, scaler_type
         self.loc, self.scale = self._statistics()                                         # [W, 1, C] each
 
     def __len__(self): return len(self.start)
@@ -80,12 +80,7 @@ class WindowBatches:
 
     def split(self, xs, idx):
         "The model's keyword arguments from scaled windows `xs` [B, L+h, C]"
-        L, nh, nf = self.input_size, self.n_hist, self.n_futr
-        st = self.panel.static
-        return {'insample_y': xs[:, :L, 0],                                             # [B, L]
-                'hist_exog': xs[:, :L, 1:1 + nh] if nh else None,                       # [B, L, nh]
-                'futr_exog': xs[:, :, 1 + nh:1 + nh + nf] if nf else None,              # [B, L+h, nf]
-                'stat_exog': st[self.series[idx]] if st is not None and st.shape[1] else None}  # [B, ns]
+        return self.panel.inputs(xs, self.series[idx], self.input_size)
 
 # %% ../nbs/09_forecaster.ipynb #d18a2887
 _SCALERS = ('identity', 'standard', 'robust', 'minmax')
@@ -226,7 +221,7 @@ def _panel(self: LSTMForecast, df, static):
 
 @patch
 def _batches(self: LSTMForecast, panel, series, start, h):
-    return WindowBatches(panel, series, start, self.input_size_, h, len(self.hist_exog_list), len(self.futr_exog_list), self.scaler_type)
+    return WindowBatches(panel, series, start, self.input_size_, h, self.scaler_type)
 
 @patch
 def _build_model(self: LSTMForecast):

@@ -178,9 +178,18 @@ def batch(self: SeriesPanel,
          ) -> dict:  # insample_y [B,L], outsample_y [B,h], hist_exog [B,L,X], futr_exog [B,L+h,F], stat_exog [B,n_stat] (None when absent)
     "The model inputs and targets of a batch of windows"
     start, series = (windows.start, windows.series) if idx is None else (windows.start[idx], windows.series[idx])
-    L, nh, nf = windows.input_size, len(self.hist_exog_list), len(self.futr_exog_list)
-    x = gather_windows(self.values, start, L, windows.h)  # [B, L+h, C]
-    return dict(insample_y=x[:, :L, 0], outsample_y=x[:, L:, 0],  # [B, L+h, C] -> [B, L], [B, h]
+    x = gather_windows(self.values, start, windows.input_size, windows.h)  # [B, L+h, C]
+    return self.inputs(x, series, windows.input_size) | {'outsample_y': x[:, windows.input_size:, 0]}  # -> [B, h]
+
+@patch
+def inputs(self: SeriesPanel,
+           x: Tensor,  # [B, L+h, C] gathered (possibly scaled) windows of this panel
+           series: Tensor,  # [B] series of each window
+           input_size: int,  # L, the input steps of each window
+          ) -> dict:  # insample_y [B,L], hist_exog [B,L,X], futr_exog [B,L+h,F], stat_exog [B,n_stat] (None when absent)
+    "Split windows into the model's inputs: the columns of `values` are `y, *hist_exog_list, *futr_exog_list`"
+    L, nh, nf = input_size, len(self.hist_exog_list), len(self.futr_exog_list)
+    return dict(insample_y=x[:, :L, 0],  # [B, L+h, C] -> [B, L]
                 hist_exog=x[:, :L, 1:1 + nh] if nh else None,  # -> [B, L, X]
                 futr_exog=x[:, :, 1 + nh:] if nf else None,  # -> [B, L+h, F]
                 stat_exog=self.static[series] if self.static is not None else None)  # [S, n_stat] -> [B, n_stat]
