@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_forecaster.ipynb #a4f193e2
 from __future__ import annotations
-import contextlib, hashlib, json, os, random, shutil, tempfile, time, uuid, warnings
+import contextlib, copy, ctypes, errno, hashlib, json, os, random, shutil, tempfile, time, uuid, warnings
 from dataclasses import asdict
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from .train import TrainConfig, train, set_seed, get_device, use_threads
 
 # %% auto #0
 __all__ = ['FORMAT_VERSION', 'season_length', 'default_input_size', 'WindowBatches', 'LSTMForecast', 'interval_columns',
-           'PredictionIntervals', 'conformal_quantile', 'Forecasters', 'backtest']
+           'check_save_path', 'PredictionIntervals', 'conformal_quantile', 'Forecasters', 'backtest']
 
 # %% ../nbs/09_forecaster.ipynb #22c1765a
 _SEASON = {'Y': 1, 'A': 1, 'Q': 4, 'M': 12, 'W': 52, 'D': 7, 'B': 5, 'H': 24, 'T': 60, 'MIN': 60, 'S': 60}
@@ -85,12 +85,23 @@ class WindowBatches:
 # %% ../nbs/09_forecaster.ipynb #d18a2887
 _SCALERS = ('identity', 'standard', 'robust', 'minmax')
 
-def _check_int(name, v, lo=1, none_ok=False):
+def _check_int(name, v, lo=1, none_ok=False, hi=None):
     if v is None and none_ok: return None
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
         raise TypeError(f"{name} must be an integer, got {type(v).__name__} {v!r}")
     if v < lo: raise ValueError(f"{name} must be >= {lo}, got {v}")
+    if hi is not None and v > hi: raise ValueError(f"{name} must be <= {hi}, got {v}")
     return int(v)
+
+_RESERVED = ('unique_id', 'ds', 'y', 'cutoff')
+
+def _check_alias(alias):
+    "A model's column name: not a key column, not a name its interval columns would collide with"
+    if not isinstance(alias, str) or not alias.strip(): raise TypeError(f"alias must be a non-empty string, got {alias!r}")
+    if alias in _RESERVED or '-lo-' in alias or '-hi-' in alias or alias.endswith('-median'):
+        raise ValueError(f"alias={alias!r} would collide with the columns {list(_RESERVED)} or with interval columns "
+                         f"(<alias>-median, -lo-<level>, -hi-<level>); choose another name, e.g. alias='LSTM'")
+    return alias
 
 def _check_names(name, v):
     if v is None: return []
@@ -159,12 +170,11 @@ class LSTMForecast:
         if recurrent and self.hist_exog_list:
             raise ValueError("recurrent=True cannot use hist_exog_list: their future values are unknown during the rollout; "
                              "use the direct head (recurrent=False) or move them to futr_exog_list if they are known ahead")
-        if not isinstance(alias, str) or not alias: raise TypeError(f"alias must be a non-empty string, got {alias!r}")
-        self.alias, self.freq = alias, freq
+        self.alias, self.freq = _check_alias(alias), freq
         self.n_samples = _check_int('n_samples', n_samples)
         if lstm_impl not in ('torch', 'custom'): raise ValueError(f"lstm_impl must be 'torch' or 'custom', got {lstm_impl!r}")
         self.lstm_impl, self.device = lstm_impl, device
-        self.random_seed = _check_int('random_seed', random_seed, lo=0)
+        self.random_seed = _check_int('random_seed', random_seed, lo=0, hi=2**32 - 1)
         self.train_config = TrainConfig(max_steps=max_steps, learning_rate=learning_rate, batch_size=batch_size,
                                         val_check_steps=val_check_steps, early_stop_patience_steps=early_stop_patience_steps,
                                         random_seed=self.random_seed, device=device, num_threads=num_threads,
@@ -180,13 +190,22 @@ class LSTMForecast:
 from fastcore.basics import patch
 
 # %% ../nbs/09_forecaster.ipynb #b9794859
-def _as_long(df, exog=()):  # exog: the model's exogenous columns, never a guess for the target
-    "A long frame as it is, or whatever `read_series` understands (a CSV path, a Series, a wide frame)"
+def _as_long(df, exog=()):  # exog: the model's exogenous columns, named in the message
+    "`df` if it is a long frame with `unique_id, ds, y`; otherwise an error showing the one-line fix (no guessing)"
     if isinstance(df, pd.DataFrame) and {'unique_id', 'ds', 'y'} <= set(df.columns): return df
-    if isinstance(df, pd.DataFrame) and 'y' not in df.columns and set(exog) & set(df.columns):
-        raise ValueError(f"df has no 'y' column (its columns are {list(df.columns)}); name the target column y")
-    if isinstance(df, (pd.DataFrame, pd.Series, str, os.PathLike)): return read_series(df, verbose=False)
-    raise TypeError(f"expected a long DataFrame with columns unique_id, ds, y (or a CSV path, a Series, a wide frame), got {type(df).__name__}")
+    how = ("fit, predict and cross_validation take a long frame with columns unique_id, ds, y; "
+           "lstm_forecast.data.read_series(df) converts other layouts and says what it guessed")
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"expected a long DataFrame with columns unique_id, ds, y, got {type(df).__name__}; {how}")
+    in_index = [n for n in df.index.names if n in ('unique_id', 'ds')]
+    if in_index:
+        raise ValueError(f"df has {in_index} in its index, not as columns; use df.reset_index() first")
+    miss = [c for c in ('unique_id', 'ds', 'y') if c not in df.columns]
+    hint = {'unique_id': "for one series add it: df.assign(unique_id='series_1')",
+            'ds': 'name your time column ds (df.rename(columns={"date": "ds"}))',
+            'y': 'name your target column y' + (f" (the exogenous columns {sorted(set(exog) & set(df.columns))} are features, "
+                                               "not the target)" if set(exog) & set(df.columns) else '')}
+    raise ValueError(f"df has no column {miss[0]!r} (its columns are {list(df.columns)[:8]}); {hint[miss[0]]}; {how}")
 
 def _local_index(df):
     "Position of each row inside its series, and the length of its series"
@@ -207,7 +226,7 @@ def _static(self: LSTMForecast, static_df, ids):
     st = static_df.set_index('unique_id')[self.stat_exog_list]
     absent = pd.Index(ids).difference(st.index)
     if len(absent): raise ValueError(f"static_df has no row for series {absent[:5].tolist()}; add one row per series")
-    st = st.loc[ids]
+    st = st.iloc[st.index.get_indexer(ids)]  # by position: .loc would read boolean ids as a mask
     try: vals = st.to_numpy(dtype='float64')
     except (TypeError, ValueError): raise ValueError(f"static_df columns {self.stat_exog_list} must be numeric; encode categories as numbers (e.g. one-hot)") from None
     if not np.isfinite(vals).all():
@@ -234,7 +253,7 @@ def _build_model(self: LSTMForecast):
 
 @patch
 def fit(self: LSTMForecast,
-        df,                      # long frame `unique_id, ds, y` (+ exogenous columns), or what `read_series` reads
+        df,                      # long frame `unique_id, ds, y` (+ exogenous columns)
         static_df=None,          # one row per series: `unique_id` + `stat_exog_list` columns
         val_size: int = 0,       # last steps of each series used for validation (0: none)
         prediction_intervals=None,  # `PredictionIntervals(...)`: calibrate conformal intervals (any loss)
@@ -243,6 +262,24 @@ def fit(self: LSTMForecast,
     val_size = _check_int('val_size', val_size, lo=0)
     if prediction_intervals is not None and not isinstance(prediction_intervals, PredictionIntervals):
         raise TypeError(f"prediction_intervals must be PredictionIntervals(n_windows=...), got {prediction_intervals!r}")
+    new = self._unfitted()   # a failed fit leaves this model as it was
+    try: new._fit(df, static_df, val_size, prediction_intervals)
+    except KeyboardInterrupt:
+        if new.fitted_: self.__dict__.update(new.__dict__)  # interrupted training: keep the best weights so far
+        raise
+    self.__dict__.update(new.__dict__)
+    return self
+
+@patch
+def _unfitted(self: LSTMForecast) -> LSTMForecast:
+    "A copy with the same settings and nothing learnt (fit and cross-validation train copies, never `self`)"
+    new = copy.copy(self)
+    for k in [k for k in vars(new) if k.endswith('_') and not k.startswith('_')]: delattr(new, k)
+    new.fitted_ = False
+    return new
+
+@patch
+def _fit(self: LSTMForecast, df, static_df, val_size, prediction_intervals):
     h_out = self.h_train if self.recurrent else self.h
     df, freq = check_df(_as_long(df, self.hist_exog_list + self.futr_exog_list), h=h_out, input_size=self.input_size or 1, freq=self.freq,
                         exog_cols=self.hist_exog_list + self.futr_exog_list)
@@ -263,7 +300,7 @@ def fit(self: LSTMForecast,
         allw = make_windows(panel.indptr, Lw, h_out)
         in_val = allw.start + Lw + h_out > panel.indptr[1:][allw.series] - val_size
         val_b = self._batches(panel, allw.series[in_val], allw.start[in_val], h_out)
-    self.fitted_, self.history_, self.conformal_ = False, None, None
+    self.history_, self.conformal_ = None, None
     conformal = self._calibrate(df, static_df, prediction_intervals) if prediction_intervals else None
     try:
         with _own_rng():  # seeded from random_seed; the caller's random streams are left as they were
@@ -275,7 +312,7 @@ def fit(self: LSTMForecast,
         raise
     self._remember(df, static, ids)
     self.conformal_ = conformal
-    return self
+
 
 @contextlib.contextmanager
 def _own_rng():
@@ -459,9 +496,9 @@ def cross_validation(self: LSTMForecast,
     outs = []
     for w0 in range(0, n_windows, every):
         train_df = df[pos < first[sidx, w0]]                                        # rows before this cutoff
-        self.fit(train_df, static_df=static_df, val_size=val_size)
+        twin = self._unfitted().fit(train_df, static_df=static_df, val_size=val_size)  # the user's model is left as it is
         ws = np.arange(w0, min(w0 + every, n_windows))
-        outs.append(self._forecast_at(df, ids, first[:, ws], level, static_df))
+        outs.append(twin._forecast_at(df, ids, first[:, ws], level, static_df))
     return pd.concat(outs, ignore_index=True).sort_values(['unique_id', 'cutoff', 'ds'], kind='stable', ignore_index=True)
 
 @patch
@@ -482,7 +519,7 @@ def _forecast_at(self: LSTMForecast, df, ids, starts, level, static_df):
     return self._output(keys, point, q, names)
 
 # %% ../nbs/09_forecaster.ipynb #3d01ae18
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: ids and timestamps keep their exact types; config.json is also stored inside the weights file
 
 def _loss_spec(loss) -> dict:
     "A JSON description of a loss, enough to rebuild it"
@@ -496,45 +533,153 @@ def _loss_from_spec(spec: dict):
 _INIT_ARGS = ('h', 'input_size', 'scaler_type', 'encoder_n_layers', 'encoder_hidden_size', 'encoder_dropout',
               'decoder_hidden_size', 'decoder_layers', 'futr_exog_list', 'hist_exog_list', 'stat_exog_list',
               'recurrent', 'h_train', 'random_seed', 'alias', 'n_samples', 'lstm_impl')
+_MODEL_FILES = ('config.json', 'weights.safetensors')
 
-def _ds_to_json(v):
-    return [int(x) for x in v] if np.issubdtype(np.asarray(v).dtype, np.integer) else [str(pd.Timestamp(x)) for x in v]
+# %% ../nbs/09_forecaster.ipynb #3d01ae1a
+def _id_to_json(v):
+    "One series id as a JSON value that `_id_from_json` turns back into an equal id of the same type"
+    if isinstance(v, (bool, np.bool_)): return bool(v)
+    if isinstance(v, (int, np.integer)): return int(v)
+    if isinstance(v, (float, np.floating)): return float(v)
+    if isinstance(v, str): return v
+    if isinstance(v, pd.Timestamp): return {'timestamp': v.isoformat()}
+    if isinstance(v, tuple): return {'tuple': [_id_to_json(o) for o in v]}
+    raise ValueError(f"series id {v!r} of type {type(v).__name__} cannot be saved; use ids that are numbers, text, booleans, "
+                     f"timestamps or tuples of these (e.g. df['unique_id'] = df['unique_id'].astype(str)) and fit again")
 
+def _id_from_json(v):
+    if isinstance(v, dict) and 'timestamp' in v: return pd.Timestamp(v['timestamp'])
+    if isinstance(v, dict) and 'tuple' in v: return tuple(_id_from_json(o) for o in v['tuple'])
+    return v
+
+def _ids_to_json(ids) -> dict:  # ids: a Series (or array) of series ids
+    "Ids and the dtype of their column"
+    s = pd.Series(ids)
+    spec = {'values': [_id_to_json(v) for v in s], 'dtype': str(s.dtype)}
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = s.dtype.categories
+        spec.update(dtype='category', categories=_ids_to_json(cats.to_series()), ordered=bool(s.dtype.ordered))
+    return spec
+
+def _ids_from_spec(spec: dict) -> pd.Series:
+    vals = [_id_from_json(v) for v in spec['values']]
+    if spec['dtype'] == 'category':
+        cats = pd.Index(_ids_from_spec(spec['categories']))
+        return pd.Series(pd.Categorical(vals, categories=cats, ordered=spec['ordered']))
+    if spec['dtype'] == 'object':  # element by element: tuples must not become columns
+        arr = np.empty(len(vals), dtype=object); arr[:] = vals
+        return pd.Series(arr, dtype=object)
+    return pd.Series(vals, dtype=spec['dtype']) if vals else pd.Series([], dtype=spec['dtype'])
+
+def _ds_to_json(ds: pd.Series) -> dict:
+    "Timestamps as UTC wall-clock text (or integers) and their dtype"
+    if pd.api.types.is_integer_dtype(ds): return {'dtype': str(ds.dtype), 'values': [int(x) for x in ds]}
+    utc = ds.dt.tz_convert('UTC').dt.tz_localize(None) if ds.dt.tz is not None else ds
+    return {'dtype': str(ds.dtype), 'values': [x.isoformat() for x in utc]}
+
+def _ds_from_spec(spec: dict) -> pd.Series:
+    dtype = pd.api.types.pandas_dtype(spec['dtype'])
+    if pd.api.types.is_integer_dtype(dtype): return pd.Series(spec['values'], dtype=dtype)
+    ds = pd.Series(pd.to_datetime(spec['values'], format='ISO8601') if spec['values'] else [], dtype='datetime64[ns]')
+    if isinstance(dtype, pd.DatetimeTZDtype): ds = ds.dt.tz_localize('UTC').dt.tz_convert(dtype.tz)
+    return ds.astype(dtype)
+
+def _check_round_trip(what: str, original: pd.Series, back: pd.Series, fix: str):
+    "Refuse to save what would come back different"
+    try: pd.testing.assert_series_equal(back.reset_index(drop=True), original.reset_index(drop=True), check_names=False)
+    except AssertionError: raise ValueError(f"{what} of dtype {original.dtype} would not load back exactly; {fix}") from None
+
+# %% ../nbs/09_forecaster.ipynb #3d01ae1c
+def _is_saved_model(path: Path) -> bool:
+    "Is `path` a folder that holds nothing but a model saved by `save` (or nothing at all)?"
+    names = {p.name for p in path.iterdir()}
+    if not names: return True
+    if not names <= set(_MODEL_FILES) or 'config.json' not in names: return False
+    try: cfg = json.loads((path / 'config.json').read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError): return False
+    return isinstance(cfg, dict) and cfg.get('library') == 'lstm_forecast' and cfg.get('class') == 'LSTMForecast'
+
+def check_save_path(path) -> Path:  # where a model is to be saved
+    "Refuse a save path that holds anything but a previously saved model (saving must never delete the user's files)"
+    if not isinstance(path, (str, os.PathLike)): raise TypeError(f"path must be a folder path (str or Path), got {type(path).__name__}")
+    if str(path).strip() in ('', '.', './') or Path(path).resolve() == Path.cwd().resolve():
+        raise ValueError(f"cannot save into the current folder ({str(path)!r}): saving replaces the folder it is given; "
+                         "name a new folder, e.g. save('my_model')")
+    path = Path(path)
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            raise ValueError(f"cannot save to {path}: {parent} is a file, not a folder; choose another path")
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        raise ValueError(f"cannot save to {path}: it is a file (or a link), not a folder; a model is saved as a folder, "
+                         "so choose a new path")
+    if path.is_dir() and not _is_saved_model(path):
+        raise ValueError(f"cannot save to {path}: the folder holds files that are not a saved LSTMForecast "
+                         f"({', '.join(sorted(p.name for p in path.iterdir())[:5])}) and saving would delete them; "
+                         "choose a new or empty folder")
+    return path
+
+_RENAME_EXCHANGE, _AT_FDCWD = 2, -100
+
+def _exchange(a: Path, b: Path) -> bool:
+    "Swap two existing paths in one atomic step (Linux `renameat2`); False where the system cannot"
+    try: fn = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError): return False
+    if fn(_AT_FDCWD, os.fsencode(str(a)), _AT_FDCWD, os.fsencode(str(b)), _RENAME_EXCHANGE) == 0: return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EPERM): return False  # file system or kernel without it
+    raise OSError(err, os.strerror(err), str(b))
+
+def _install(tmp: Path, path: Path):
+    "Put the folder `tmp` at `path`, replacing a saved model there; `tmp` then holds the old one (or nothing)"
+    for _ in range(100):  # only concurrent savers make this loop more than once
+        if path.exists():
+            if _exchange(tmp, path): return
+            old = path.parent / f'.{path.name}.old-{uuid.uuid4().hex[:8]}'
+            os.replace(path, old)                      # no atomic exchange: two renames, a brief moment without `path`
+            try: os.replace(tmp, path)
+            except BaseException:
+                with contextlib.suppress(OSError): os.replace(old, path)  # put the previous model back
+                raise
+            os.replace(old, tmp)
+            return
+        try: os.rename(tmp, path); return
+        except OSError as e:
+            if e.errno not in (errno.EEXIST, errno.ENOTEMPTY): raise  # another process saved there first: swap again
+    raise OSError(f"could not save to {path}: other processes keep replacing it")
+
+# %% ../nbs/09_forecaster.ipynb #3d01ae1d
 @patch
-def save(self: LSTMForecast, path):  # folder to write (replaced atomically if it exists)
+def save(self: LSTMForecast, path):  # folder to write: new, empty, or holding a model saved before
     "Save the fitted model to the folder `path`: `weights.safetensors` + `config.json`"
     from safetensors.torch import save_file
     self._check_fitted()
-    path = Path(path)
+    path = check_save_path(path)
     tensors = {f'model.{k}': v.detach().cpu().contiguous() for k, v in self.model_.state_dict().items()}
     num = self.tail_.drop(columns=['unique_id', 'ds'])
     tensors['tail.values'] = torch.from_numpy(np.array(num.to_numpy(dtype='float64'), order='C', copy=True))
     if self.conformal_ is not None: tensors['conformal.scores'] = torch.from_numpy(np.array(self.conformal_[1], order='C', dtype='float64'))
+    ids, ds = self.tail_['unique_id'], self.tail_['ds']
+    fix = "use ids that are numbers, text, booleans, timestamps or tuples of these, and timestamps in UTC or a named time zone"
+    _check_round_trip('the series ids', ids, _ids_from_spec(json.loads(json.dumps(_ids_to_json(ids)))), fix)
+    _check_round_trip('the timestamps ds', ds, _ds_from_spec(json.loads(json.dumps(_ds_to_json(ds)))), fix)
     cfg = {'format_version': FORMAT_VERSION, 'library': 'lstm_forecast', 'class': 'LSTMForecast',
            'init': {k: getattr(self, k) for k in _INIT_ARGS}, 'loss': _loss_spec(self.loss),
            'train_config': asdict(self.train_config), 'freq': self.freq_, 'input_size_': self.input_size_,
-           'tail': {'unique_id': self.tail_['unique_id'].astype(str).tolist(), 'ds': _ds_to_json(self.tail_['ds']),
-                    'columns': list(num.columns), 'id_type': _id_type(self.tail_['unique_id'])},
-           'static': None if self.static_ is None else self.static_.astype({'unique_id': str}).to_dict(orient='list'),
-           'ids': [str(i) for i in self.ids_],
-           'conformal_ids': None if self.conformal_ is None else [str(i) for i in self.conformal_[0]],
+           'tail': {'unique_id': _ids_to_json(ids), 'ds': _ds_to_json(ds), 'columns': list(num.columns)},
+           'static': None if self.static_ is None else {'unique_id': _ids_to_json(self.static_['unique_id']),
+                                                        **self.static_.drop(columns='unique_id').to_dict(orient='list')},
+           'ids': _ids_to_json(self.ids_),
+           'conformal_ids': None if self.conformal_ is None else _ids_to_json(self.conformal_[0]),
            'history': {'best_step': self.history_.get('best_step') if getattr(self, 'history_', None) else None}}
+    text = json.dumps(cfg, indent=1, default=_json_default)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f'.{path.name}.tmp-{uuid.uuid4().hex[:8]}'
     try:
         tmp.mkdir()
-        save_file(tensors, str(tmp / 'weights.safetensors'))
+        save_file(tensors, str(tmp / 'weights.safetensors'), metadata={'config': text})  # a copy that edits cannot reach
         cfg['weights_sha256'] = hashlib.sha256((tmp / 'weights.safetensors').read_bytes()).hexdigest()
         (tmp / 'config.json').write_text(json.dumps(cfg, indent=1, default=_json_default))
-        old = None
-        if path.exists():
-            old = path.parent / f'.{path.name}.old-{uuid.uuid4().hex[:8]}'
-            os.replace(path, old)
-        try: os.replace(tmp, path)
-        except BaseException:
-            if old is not None: os.replace(old, path)  # put the previous model back
-            raise
-        if old is not None: shutil.rmtree(old, ignore_errors=True)
+        _install(tmp, path)
     finally:
         if tmp.exists(): shutil.rmtree(tmp, ignore_errors=True)
     return path
@@ -544,60 +689,106 @@ def _json_default(o):
     raise TypeError(f"cannot store {type(o).__name__} in config.json")
 
 # %% ../nbs/09_forecaster.ipynb #9c7bd6d2
-def _id_type(ids: pd.Series) -> str:
-    "How series ids are stored in config.json: integers and floats keep their type, anything else becomes text"
-    return 'int' if pd.api.types.is_integer_dtype(ids) else 'float' if pd.api.types.is_float_dtype(ids) else 'str'
+def _ids_v1(v, id_type):  # format 1: ints and floats kept, everything else text
+    if id_type == 'int': return pd.Series([int(i) for i in v], dtype='int64')
+    if id_type == 'float': return pd.Series([float(i) for i in v], dtype='float64')
+    return pd.Series(np.array(v, dtype=object), dtype=object)
 
-def _ids_from_json(v, id_type):
-    if id_type == 'int': return np.array([int(i) for i in v])
-    if id_type == 'float': return np.array([float(i) for i in v])
-    return np.array(v, dtype=object)
+def _read_model_files(path: Path, tries: int = 50) -> tuple[bytes, bytes]:
+    "config.json and the weights, read from one version of the folder (a concurrent `save` swaps whole folders)"
+    cfg_file, w_file = path / 'config.json', path / 'weights.safetensors'
+    for _ in range(tries):
+        try:
+            before = path.stat().st_ino
+            cfg, weights = cfg_file.read_bytes(), w_file.read_bytes()
+            if path.stat().st_ino == before: return cfg, weights
+        except FileNotFoundError: pass
+        time.sleep(0.01)                              # the folder was being swapped: read it again
+    raise ValueError(f"{path} is not a saved LSTMForecast: it needs config.json and weights.safetensors (written by model.save)")
 
+def _differences(a, b, prefix='') -> list[str]:
+    "Dotted keys where two JSON values differ"
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [d for k in sorted(set(a) | set(b), key=str) for d in _differences(a.get(k), b.get(k), f'{prefix}{k}.')]
+    return [] if a == b else [prefix.rstrip('.')]
+
+def _check_sizes(init: dict, tensors: dict):
+    "The layer counts and sizes in config.json against the saved weights' shapes (before anything is built)"
+    enc = [k for k in tensors if k.startswith('model.encoder.weight_hh_l')]
+    dec = [k for k in tensors if k.startswith('model.decoder.') and k.endswith('.weight')]
+    found = {'encoder_n_layers': len(enc), 'decoder_layers': len(dec) - 1,
+             'encoder_hidden_size': tensors['model.encoder.weight_hh_l0'].shape[1] if enc else None}
+    if init.get('decoder_layers', 0) and dec: found['decoder_hidden_size'] = tensors['model.decoder.0.weight'].shape[0]
+    bad = {k: (init.get(k), v) for k, v in found.items() if init.get(k) != v}
+    if bad: raise ValueError('config.json does not match the weights: ' + ', '.join(f'{k}={a!r} but the weights have {b}' for k, (a, b) in bad.items()))
+
+# %% ../nbs/09_forecaster.ipynb #9c7bd6d3
 @patch(cls_method=True)
 def load(cls: LSTMForecast, path) -> LSTMForecast:  # a folder written by `save`
-    "Load a model saved with `save`; refuses files from newer format versions, truncated or altered files"
-    from safetensors.torch import load_file
+    "Load a model saved with `save`; refuses files from newer format versions, truncated, altered or edited files"
+    from safetensors.torch import load as load_tensors
     path = Path(path)
     cfg_file, w_file = path / 'config.json', path / 'weights.safetensors'
     if not cfg_file.is_file() or not w_file.is_file():
         raise ValueError(f"{path} is not a saved LSTMForecast: it needs config.json and weights.safetensors (written by model.save)")
-    try: cfg = json.loads(cfg_file.read_text())
+    cfg_bytes, w_bytes = _read_model_files(path)
+    try: cfg = json.loads(cfg_bytes.decode())
     except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"{cfg_file} is not valid JSON ({e}); the file is damaged") from None
     if not isinstance(cfg, dict) or cfg.get('class') != 'LSTMForecast': raise ValueError(f"{cfg_file} does not describe an LSTMForecast")
     ver = cfg.get('format_version')
-    if not isinstance(ver, int): raise ValueError(f"{cfg_file} has no valid format_version")
+    if not isinstance(ver, int) or isinstance(ver, bool): raise ValueError(f"{cfg_file} has no valid format_version")
     if ver > FORMAT_VERSION:
         raise ValueError(f"{path} was saved in format version {ver}, newer than this lstm_forecast understands "
                          f"({FORMAT_VERSION}); upgrade lstm_forecast to load it")
-    if hashlib.sha256(w_file.read_bytes()).hexdigest() != cfg.get('weights_sha256'):
+    if hashlib.sha256(w_bytes).hexdigest() != cfg.get('weights_sha256'):
         raise ValueError(f"{w_file} does not match the checksum in config.json: it is truncated or was altered; save the model again")
-    try: tensors = load_file(str(w_file))
+    try: tensors = load_tensors(w_bytes)
     except Exception as e: raise ValueError(f"{w_file} could not be read as safetensors ({e})") from None
     try:
-        init = dict(cfg['init'])
-        tc = {k: v for k, v in cfg['train_config'].items() if k not in ('random_seed', 'device', 'num_threads', 'verbose')}
-        m = cls(**init, loss=_loss_from_spec(cfg['loss']), freq=cfg['freq'], device=cfg['train_config']['device'],
-                num_threads=cfg['train_config']['num_threads'], **tc)
-        m.freq_, m.input_size_ = normalize_freq(cfg['freq']), cfg['input_size_']
-        m.model_ = m._build_model()
-        m.model_.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith('model.')})
-        t = cfg['tail']
-        ids = _ids_from_json(t['unique_id'], t['id_type'])
-        ds = np.array(t['ds'], dtype='int64') if t['ds'] and isinstance(t['ds'][0], int) else pd.to_datetime(t['ds'])
-        m.tail_ = pd.DataFrame({'unique_id': ids, 'ds': ds})
-        vals = tensors['tail.values'].numpy()
-        for j, c in enumerate(t['columns']): m.tail_[c] = vals[:, j]
-        m.ids_ = _ids_from_json(cfg['ids'], t['id_type'])
-        m.static_ = None
-        if cfg['static'] is not None:
-            m.static_ = pd.DataFrame(cfg['static'])
-            m.static_['unique_id'] = _ids_from_json(m.static_['unique_id'], t['id_type'])
-        m.history_, m.conformal_ = None, None
-        if cfg.get('conformal_ids') is not None:
-            m.conformal_ = (_ids_from_json(cfg['conformal_ids'], t['id_type']), tensors['conformal.scores'].numpy())
-        m.fitted_ = True
+        if ver >= 2:  # the weights file carries the config as saved: config.json must not have been edited since
+            n = int.from_bytes(w_bytes[:8], 'little')                          # safetensors: 8-byte header length, JSON header
+            saved = json.loads(json.loads(w_bytes[8:8 + n])['__metadata__']['config'])
+            diff = _differences({k: v for k, v in cfg.items() if k != 'weights_sha256'}, saved)
+            if diff: raise ValueError(f"config.json was edited after saving ({', '.join(diff[:5])} differ from the saved model)")
+        _check_sizes(cfg['init'], tensors)
+        m = cls._from_config(cfg, tensors, ver)
     except (KeyError, IndexError, AttributeError, TypeError, ValueError, RuntimeError) as e:  # whatever a damaged config breaks
         raise ValueError(f"{path} holds an inconsistent model ({type(e).__name__}: {e}); save it again") from None
+    return m
+
+@patch(cls_method=True)
+def _from_config(cls: LSTMForecast, cfg: dict, tensors: dict, ver: int) -> LSTMForecast:
+    "Rebuild a fitted model from a checked config and its tensors"
+    init = dict(cfg['init'])
+    tc = {k: v for k, v in cfg['train_config'].items() if k not in ('random_seed', 'device', 'num_threads', 'verbose')}
+    m = cls(**init, loss=_loss_from_spec(cfg['loss']), freq=cfg['freq'], device=cfg['train_config']['device'],
+            num_threads=cfg['train_config']['num_threads'], **tc)
+    m.freq_, m.input_size_ = normalize_freq(cfg['freq']), cfg['input_size_']
+    if not isinstance(m.input_size_, int): raise TypeError(f"input_size_ must be an integer, got {m.input_size_!r}")
+    m.model_ = m._build_model()
+    m.model_.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith('model.')})
+    t = cfg['tail']
+    if ver >= 2:
+        ids, ds = _ids_from_spec(t['unique_id']), _ds_from_spec(t['ds'])
+        ids_ = lambda spec: _ids_from_spec(spec).to_numpy()
+    else:
+        ids = _ids_v1(t['unique_id'], t['id_type'])
+        ds = pd.Series(np.array(t['ds'], dtype='int64') if t['ds'] and isinstance(t['ds'][0], int) else pd.to_datetime(t['ds']))
+        ids_ = lambda v: _ids_v1(v, t['id_type']).to_numpy()
+    m.tail_ = pd.DataFrame({'unique_id': ids, 'ds': ds})
+    vals = tensors['tail.values'].numpy()
+    for j, c in enumerate(t['columns']): m.tail_[c] = vals[:, j]
+    if m.tail_[['y', *m.hist_exog_list, *m.futr_exog_list]].shape[1] != vals.shape[1]: raise ValueError("tail columns do not match")
+    check_df(m.tail_, freq=m.freq_, exog_cols=m.hist_exog_list + m.futr_exog_list)  # the stored timestamps fit the stored freq
+    m.ids_ = ids_(cfg['ids'])
+    m.static_ = None
+    if cfg['static'] is not None:
+        st = dict(cfg['static'])
+        sid = _ids_from_spec(st.pop('unique_id')) if ver >= 2 else _ids_v1(st.pop('unique_id'), t['id_type'])
+        m.static_ = pd.DataFrame({'unique_id': sid, **st})
+    m.history_, m.conformal_ = None, None
+    if cfg.get('conformal_ids') is not None: m.conformal_ = (ids_(cfg['conformal_ids']), tensors['conformal.scores'].numpy())
+    m.fitted_ = True
     return m
 
 # %% ../nbs/09_forecaster.ipynb #d0ad18bd
@@ -622,9 +813,7 @@ def conformal_quantile(scores: np.ndarray,  # [..., n] absolute errors, the last
 @patch
 def _calibrate(self: LSTMForecast, df, static_df, pi: PredictionIntervals):
     "Conformity scores [S, n_windows, h]: absolute errors of a copy of this model on the last `n_windows` windows"
-    twin = LSTMForecast(**{k: getattr(self, k) for k in _INIT_ARGS}, loss=self.loss, freq=self.freq,
-                        **{k: v for k, v in asdict(self.train_config).items() if k != 'random_seed'})
-    cv = twin.cross_validation(df, n_windows=pi.n_windows, step_size=pi.step_size, static_df=static_df)
+    cv = self._unfitted().cross_validation(df, n_windows=pi.n_windows, step_size=pi.step_size, static_df=static_df)
     S = cv['unique_id'].nunique()
     err = (cv['y'] - cv[self.alias]).abs().to_numpy().reshape(S, pi.n_windows, self.h)  # sorted by id, cutoff, ds
     return cv['unique_id'].drop_duplicates().to_numpy(), err
@@ -655,7 +844,7 @@ class Forecasters:
         for m in models:
             if not (hasattr(m, 'fit') and hasattr(m, 'predict') and hasattr(m, 'alias')):
                 raise TypeError(f"{m!r} is not a forecaster: it needs fit, predict and an alias")
-        aliases = [m.alias for m in models]
+        aliases = [_check_alias(m.alias) for m in models]
         dup = sorted({a for a in aliases if aliases.count(a) > 1})
         if dup: raise ValueError(f"several models share the alias {dup}; give each a distinct alias=...")
         hs = {m.alias: getattr(m, 'h', None) for m in models}

@@ -96,9 +96,11 @@ def test_cross_validation_no_refit_matches_predict_at_cutoff(ap):
     assert list(cv.columns[:5]) == ['unique_id', 'ds', 'cutoff', 'y', 'LSTM']
     assert len(cv) == 24 and cv.cutoff.nunique() == 2
     assert (cv.ds > cv.cutoff).all()
-    # the model was trained once, before the first cutoff; the second window equals predict() from its cutoff
+    # one model was trained, before the first cutoff; the second window equals its predict() from the second cutoff
+    assert not m.fitted_  # cross-validation trains copies, never the model itself
+    first = LSTMForecast(h=12, **FAST).fit(ap[ap.ds <= cv.cutoff.min()])
     second = cv[cv.cutoff == cv.cutoff.max()]
-    direct = m.predict(df=ap[ap.ds <= cv.cutoff.max()])
+    direct = first.predict(df=ap[ap.ds <= cv.cutoff.max()])
     np.testing.assert_allclose(second.LSTM.to_numpy(), direct.LSTM.to_numpy(), rtol=1e-5)
 
 
@@ -133,7 +135,7 @@ def test_save_load_round_trip_identical(panel, loss, tmp_path):
     pd.testing.assert_frame_equal(before, m2.predict(futr_df=futr))
     pd.testing.assert_frame_equal(m.predict(df=train, futr_df=futr), m2.predict(df=train, futr_df=futr))
     cfg = json.loads((tmp_path / 'model' / 'config.json').read_text())
-    assert cfg['format_version'] == 1 and cfg['loss']['name'] == type(loss).__name__
+    assert cfg['format_version'] == 2 and cfg['loss']['name'] == type(loss).__name__
 
 
 def test_save_load_integer_ids_and_ds(tmp_path):
@@ -169,8 +171,10 @@ def test_defaults_from_frequency():
 
 
 def test_read_series_inputs_accepted(ap):
+    from lstm_forecast.data import read_series
     s = pd.Series(ap.y.to_numpy(), index=ap.ds, name='passengers')
-    f = LSTMForecast(h=3, **FAST).fit(s).predict()
+    with pytest.raises(TypeError, match='read_series'): LSTMForecast(h=3, **FAST).fit(s)  # fit never guesses
+    f = LSTMForecast(h=3, **FAST).fit(read_series(s, verbose=False)).predict()
     assert len(f) == 3 and f.ds.iloc[0] == pd.Timestamp('1961-01-01')
 
 
