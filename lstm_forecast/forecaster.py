@@ -68,10 +68,10 @@ class WindowBatches:
         return torch.cat(locs), torch.cat(scales)
 
     def scaled(self, idx):
-        "Scaled windows `[B, L+h, C]` and their per-window (loc, scale) `[B, 1, C]`"
-        x = gather_windows(self.panel.values, self.start[idx], self.input_size, self.h)  # [B, L+h, C]
-        loc, scale = self.loc[idx], self.scale[idx]                                       # [B, 1, C]
-        return (x - loc) / scale, loc, scale
+        "Scaled windows `[B, L+h, C]` (float32) and their per-window (loc, scale) `[B, 1, C]` (as the panel, float64)"
+        x = gather_windows(self.panel.values, self.start[idx], self.input_size, self.h)  # [B, L+h, C] float64
+        loc, scale = self.loc[idx], self.scale[idx]                                       # [B, 1, C] float64
+        return ((x - loc) / scale).float(), loc, scale                                    # float32 only once scaled
 
     def batch(self, idx):
         xs, _, _ = self.scaled(idx)
@@ -236,7 +236,7 @@ def _static(self: LSTMForecast, static_df, ids):
 @patch
 def _panel(self: LSTMForecast, df, static):
     return SeriesPanel.from_df(df, hist_exog_list=self.hist_exog_list, futr_exog_list=self.futr_exog_list,
-                               static_df=static, stat_exog_list=self.stat_exog_list, freq=self.freq_)
+                               static_df=static, stat_exog_list=self.stat_exog_list, freq=self.freq_, dtype=torch.float64)
 
 @patch
 def _batches(self: LSTMForecast, panel, series, start, h):
@@ -415,9 +415,9 @@ def _forecast(self: LSTMForecast, batches: WindowBatches, quantiles, chunk: int 
             inp = {k: (v.to(dev) if v is not None else None) for k, v in batches.split(xs, idx).items()}
             p, q = model.forecast(**inp, loss=self.loss, quantiles=quantiles, n_samples=self.n_samples, generator=g)
             p, q = p.cpu(), q.cpu()                                                 # [B, h], [B, h, Q]
-            points.append(p * scale[:, :, 0] + loc[:, :, 0])                        # back to the data's units
-            qs.append(q * scale[:, :, :1] + loc[:, :, :1])
-    point, q = torch.cat(points).double().numpy(), torch.cat(qs).double().numpy()
+            points.append(p.double() * scale[:, :, 0] + loc[:, :, 0])               # back to the data's units, in float64
+            qs.append(q.double() * scale[:, :, :1] + loc[:, :, :1])
+    point, q = torch.cat(points).numpy(), torch.cat(qs).numpy()
     bad = ~(np.isfinite(point).all(1) & np.isfinite(q).all((1, 2)))                 # [N] windows with inf/NaN
     if bad.any():  # never hand back NaN: say why instead
         ids = batches.panel.ids[batches.series.numpy()[bad]]

@@ -21,7 +21,8 @@ def _nanmedian(x: Tensor) -> Tensor:  # [B, L, C] with NaN for missing -> [B, 1,
 
 def _loc_scale(x: Tensor,  # [B, L, C] float64, NaN where masked
                kind: str,  # one of KINDS
-               eps: float,  # zero-scale threshold
+               eps: float,  # zero-scale threshold, relative to |loc|
+               tiny: float = torch.finfo(torch.float32).tiny,  # scales below this would vanish in the output dtype
               ) -> tuple[Tensor, Tensor]:  # loc, scale: [B, 1, C]
     if kind not in KINDS: raise ValueError(f'kind={kind!r} is not a scaler; use one of {KINDS}')
     if kind == 'identity' or not len(x):  # identity, or an empty batch
@@ -37,14 +38,15 @@ def _loc_scale(x: Tensor,  # [B, L, C] float64, NaN where masked
         scale = x.nan_to_num(nan=-np.inf).amax(dim=1, keepdim=True) - loc
     empty = ~torch.isfinite(loc)  # no observed input at all: leave the data as it is
     loc, scale = loc.masked_fill(empty, 0.), scale.masked_fill(empty, 1.)
-    return loc, torch.where(scale <= eps, torch.ones_like(scale), scale)
+    zero = scale <= eps * loc.abs() + tiny  # relative: (almost) constant at this level
+    return loc, torch.where(zero, torch.ones_like(scale), scale)
 
 # %% ../nbs/02_scalers.ipynb #eba5a3f9
 def scale_windows(x: Tensor,  # [B, L+h, C] windows: `n_input` input steps, then targets
                   n_input: int,  # leading steps whose statistics are used (the input part, L)
                   kind: str = 'standard',  # 'identity', 'standard', 'robust' or 'minmax'
                   mask: Tensor | None = None,  # [B, L+h] or [B, L+h, C], 1/True where observed; only inputs used
-                  eps: float = 1e-8,  # scales <= eps are set to 1 (constant windows are only shifted)
+                  eps: float = 1e-13,  # scales <= eps·|loc| are set to 1 (constant windows are only shifted)
                  ) -> tuple[Tensor, Tensor, Tensor]:  # x_scaled [B, L+h, C], loc [B, 1, C], scale [B, 1, C]
     "Scale each window by statistics of its first `n_input` steps only"
     if x.ndim != 3: raise ValueError(f'x must be [B, L+h, C], got shape {tuple(x.shape)}; use x[..., None] for one channel')
@@ -55,7 +57,7 @@ def scale_windows(x: Tensor,  # [B, L+h, C] windows: `n_input` input steps, then
         m = mask[:, :n_input].bool()
         if m.ndim == 2: m = m[..., None]  # [B, L] -> [B, L, 1]
         inputs = inputs.masked_fill(~m, float('nan'))
-    loc, scale = _loc_scale(inputs, kind, eps)
+    loc, scale = _loc_scale(inputs, kind, eps, torch.finfo(x.dtype).tiny)
     loc, scale = loc.to(x.dtype), scale.to(x.dtype)
     return (x - loc) / scale, loc, scale
 
@@ -86,7 +88,7 @@ class SeriesScaler:
     def __init__(self,
                  kind: str = 'standard',  # 'identity', 'standard', 'robust' or 'minmax'
                  cols: tuple | list = ('y',),  # columns to scale
-                 eps: float = 1e-8,  # scales <= eps are set to 1
+                 eps: float = 1e-13,  # scales <= eps·|loc| are set to 1
                 ):
         if kind not in KINDS: raise ValueError(f'kind={kind!r} is not a scaler; use one of {KINDS}')
         self.kind, self.cols, self.eps = kind, list(cols), eps
@@ -106,7 +108,7 @@ class SeriesScaler:
             loc = g.median()
             scale = (x - loc.reindex(df['unique_id']).to_numpy()).abs().groupby(df['unique_id'], sort=True, observed=True).median()
         else: loc = g.min(); scale = g.max() - loc
-        self.loc_, self.scale_ = loc, scale.where(scale > self.eps, 1.).fillna(1.)  # zero-scale rule
+        self.loc_, self.scale_ = loc, scale.where(scale > self.eps * loc.abs() + np.finfo('float64').tiny, 1.).fillna(1.)  # zero-scale rule
         return self
 
     def _stats(self, df: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:  # [N] loc, scale of each row

@@ -57,11 +57,11 @@ class SeriesPanel:
                 f'static={self.stat_exog_list}, freq={self.freq!r})')
 
 # %% ../nbs/01_windows.ipynb #6937c4ac
-def _float32(df: pd.DataFrame, cols: list, what: str) -> np.ndarray:  # [N, len(cols)] float32
-    "`df[cols]` as float32, or a ValueError naming a finite value too large for float32"
-    v = df[cols].to_numpy(np.float32)
+def _as_float(df: pd.DataFrame, cols: list, what: str, dtype=np.float32) -> np.ndarray:  # [N, len(cols)]
+    "`df[cols]` as `dtype`, or a ValueError naming a finite value too large for it"
+    v = df[cols].to_numpy(dtype)
     if np.isinf(v).any():
-        over = np.isinf(v) & np.isfinite(df[cols].to_numpy(np.float64))  # finite in float64, inf in float32
+        over = np.isinf(v) & np.isfinite(df[cols].to_numpy(np.float64))  # finite in float64, inf in dtype
         if over.any():
             r, c = np.argwhere(over)[0]
             raise ValueError(f'{what} column {cols[c]!r} holds {df[cols[c]].iloc[r]:.3g}, beyond the float32 range (about 3.4e38) '
@@ -76,6 +76,7 @@ def from_df(cls: SeriesPanel,
             static_df: pd.DataFrame | None = None,  # one row per `unique_id` of static features
             stat_exog_list: tuple | list = (),  # columns of `static_df` to use; all of them when empty
             freq: str | int | None = None,  # frequency from `check_df`; inferred when None
+            dtype: torch.dtype = torch.float32,  # of `values`; float64 keeps every digit until the windows are scaled
            ) -> SeriesPanel:
     "Stack a checked long frame into a `SeriesPanel`"
     hist, futr = tuple(hist_exog_list), tuple(futr_exog_list)
@@ -101,9 +102,9 @@ def from_df(cls: SeriesPanel,
             raise ValueError(f"static_df has several rows for series {static_df['unique_id'][static_df['unique_id'].duplicated()].iloc[0]!r}; keep one per series")
         rows = pd.Index(static_df['unique_id']).get_indexer(ids)
         if (rows < 0).any(): raise ValueError(f'static_df has no row for series {ids[np.flatnonzero(rows < 0)[0]]!r}; add one')
-        static = torch.from_numpy(_float32(static_df, list(stat), 'static_df')[rows])  # fancy indexing copies: writable  # [S, n_stat]
+        static = torch.from_numpy(_as_float(static_df, list(stat), 'static_df')[rows])  # fancy indexing copies: writable  # [S, n_stat]
     elif stat_exog_list: raise ValueError(f'stat_exog_list={list(stat_exog_list)} needs static_df')
-    values = np.require(_float32(df, cols, 'df'), requirements=['C', 'W'])  # row-major, own memory (pandas may give read-only views)
+    values = np.require(_as_float(df, cols, 'df', torch.empty(0, dtype=dtype).numpy().dtype), requirements=['C', 'W'])  # row-major, own memory (pandas may give read-only views)
     return cls(values=torch.from_numpy(values), indptr=torch.from_numpy(indptr).long(), ids=ids,
                last_ds=ds[indptr[1:] - 1], columns=cols, static=static, freq=infer_freq(df) if freq is None else freq,
                hist_exog_list=hist, futr_exog_list=futr, stat_exog_list=stat, ds=ds)

@@ -284,3 +284,18 @@ def test_bool_ids_with_static_features(df):
 
 def test_check_save_path_accepts_a_new_folder(tmp_path):
     assert check_save_path(tmp_path / 'new' / 'model') == tmp_path / 'new' / 'model'
+
+
+# ---------------------------------------------------------------- item 7: the scale of the data does not matter
+@pytest.mark.parametrize('transform', [lambda y: y * 1e-9, lambda y: y + 1e12, lambda y: y + 1e9, lambda y: y * 1e30],
+                         ids=['times 1e-9', 'plus 1e12', 'plus 1e9', 'times 1e30'])
+def test_forecasts_do_not_depend_on_the_units(transform):
+    t = np.arange(200)
+    y = 100 + 10 * np.sin(2 * np.pi * t / 7)
+    frame = lambda v: pd.DataFrame({'unique_id': 'a', 'ds': pd.date_range('2000-01-01', periods=200, freq='D'), 'y': v})
+    kw = dict(h=7, input_size=14, max_steps=30)
+    ref = LSTMForecast(**kw).fit(frame(y)).predict().LSTM.to_numpy()
+    got = LSTMForecast(**kw).fit(frame(transform(y))).predict().LSTM.to_numpy()
+    back = transform(ref)  # the same forecast, in the transformed units
+    spread = np.ptp(transform(y))
+    assert np.abs(got - back).max() < 1e-3 * spread, (got, back)

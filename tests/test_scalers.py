@@ -26,7 +26,7 @@ def windows(draw):
     return torch.from_numpy(x), L, None if mask is None else torch.from_numpy(mask)
 
 
-def reference(x, L, kind, mask=None, eps=1e-8):
+def reference(x, L, kind, mask=None, eps=1e-13):
     "numpy reference of the per-window statistics"
     a = x[:, :L].double().numpy().copy()
     if mask is not None: a[~mask[:, :L].numpy()] = np.nan
@@ -38,7 +38,7 @@ def reference(x, L, kind, mask=None, eps=1e-8):
         else: loc = np.nanmin(a, 1, keepdims=True); scale = np.nanmax(a, 1, keepdims=True) - loc
     empty = np.isnan(loc)
     loc, scale = np.where(empty, 0., loc), np.where(empty, 1., scale)
-    return loc, np.where(scale <= eps, 1., scale)
+    return loc, np.where(scale <= eps * np.abs(loc) + np.finfo(np.float32).tiny, 1., scale)  # relative zero-scale rule
 
 
 @FAST
@@ -69,9 +69,11 @@ def test_zero_scale_rule_and_constant_float32_windows():
     for kind in KINDS[1:]:
         xs, loc, scale = scale_windows(x, 6, kind)
         assert torch.equal(scale, torch.ones_like(scale)) and torch.equal(xs, torch.zeros_like(xs))
-    tiny = torch.tensor([[[0.], [1e-9], [0.], [1e-9]]])
-    assert scale_windows(tiny, 4, 'standard')[2].item() == 1.  # below eps: treated as constant
-    assert scale_windows(tiny, 4, 'standard', eps=1e-12)[2].item() == pytest.approx(5e-10)
+    tiny = torch.tensor([[[0.], [1e-9], [0.], [1e-9]]], dtype=torch.float64)
+    assert scale_windows(tiny, 4, 'standard')[2].item() == pytest.approx(5e-10)  # small values that vary are scaled
+    flat = torch.tensor([[[1.], [1 + 1e-14], [1.], [1 + 1e-14]]], dtype=torch.float64)
+    assert scale_windows(flat, 4, 'standard')[2].item() == 1.  # spread <= eps·|loc|: treated as constant
+    assert scale_windows(flat, 4, 'standard', eps=1e-16)[2].item() == pytest.approx(5e-15)
 
 
 @FAST
