@@ -41,8 +41,7 @@ def _check_finite(x: np.ndarray, ids: np.ndarray, alias: str, what: str):  # [S,
     bad = ~np.isfinite(x).reshape(len(x), -1).all(axis=1)
     if bad.any():
         raise ValueError(f'{alias} {what} are not finite (inf/NaN) for series {ids[bad].tolist()[:5]}: their y values are so large '
-                         f'(up to {np.abs(x[np.isfinite(x)]).max() if np.isfinite(x).any() else "inf":.3g}) that float64 overflows; '
-                         'rescale y (e.g. divide it by 1e6) and multiply the forecasts back')
+                         'that float64 overflows (beyond 1.8e308); rescale y (e.g. divide it by 1e6) and multiply the forecasts back')
 
 class _Baseline:
     "Shared fit/predict of the baselines: validation, per-series statistics, future timestamps, interval columns"

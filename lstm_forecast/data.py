@@ -560,9 +560,8 @@ def check_alias(alias,  # a model's name: its forecast column
                 name: str = 'alias',  # what the argument is called, for the message
                ) -> str:  # `alias`, checked
     "`alias` if it is a non-empty string other than the reserved column names (TypeError/ValueError otherwise)"
-    if not isinstance(alias, str):
+    if not isinstance(alias, str) or not alias.strip():
         raise TypeError(f'{name} must be a non-empty string (the forecast column name), got {alias!r}')
-    if not alias.strip(): raise ValueError(f'{name} must be a non-empty string (the forecast column name), got {alias!r}')
     if alias in RESERVED_NAMES:
         raise ValueError(f'{name}={alias!r} is reserved: forecast frames already have a column {alias!r} '
                          f'(the reserved names are {list(RESERVED_NAMES)}); pass another {name}, e.g. {name}={alias + "_model"!r}')

@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import run_timed
+
 from lstm_forecast.baselines import HistoricAverage, Naive, RandomWalkWithDrift, SeasonalNaive
 from lstm_forecast.data import check_df, read_series, synthetic_panel
 from lstm_forecast.forecaster import Forecasters, LSTMForecast
@@ -374,7 +376,7 @@ def _cli(args, cwd):
     exe = shutil.which('lstm_forecast')
     cmd = [exe] if exe else [sys.executable, '-c', 'from lstm_forecast.cli import cli; cli()']
     env = dict(os.environ, OMP_NUM_THREADS='1', MPLBACKEND='Agg')
-    return subprocess.run(cmd + list(args), cwd=cwd, capture_output=True, text=True, timeout=300, env=env)
+    return run_timed(cmd + list(args), f"lstm_forecast {' '.join(map(str, args))}", timeout=900, cwd=cwd, env=env)
 
 
 CLI = {  # name -> (frame to write as data.csv or None, extra args, expected: 0 or stderr fragments)
