@@ -211,7 +211,7 @@ def _read_csv(path, notes: list) -> pd.DataFrame:
 def _drop_row_numbers(df: pd.DataFrame, notes: list) -> pd.DataFrame:
     "Drop the unnamed integer column `to_csv` writes for the index (`Unnamed: 0`): row labels, not a series"
     drop = [c for c in df.columns if re.fullmatch(r'Unnamed: \d+', str(c)) and pd.api.types.is_integer_dtype(df[c])
-            and df[c].is_monotonic_increasing and df[c].is_unique]
+            and df[c].is_unique]  # row labels, possibly shuffled or filtered
     if drop: notes.append(f'dropped {drop}: the row numbers an index written by to_csv leaves, not a series')
     return df.drop(columns=drop)
 

@@ -28,22 +28,18 @@ def _check_level(level) -> list[float]:
     if bad or not lv:
         raise ValueError(f"level must hold numbers strictly between 0 and 100 (percent), got {tuple(lv)}; "
                          "for example level=(80, 90)")
-    lv = sorted({float(l) for l in lv})
-    _check_level_names(lv)
-    return lv
+    return sorted({_named_level(float(l)) for l in lv})
 
-def _check_level_names(lv: list[float]):
-    "Raise unless every level gets its own `lo-<l>`/`hi-<l>` columns (none written as 0 or 100, no two alike)"
-    names = [_fmt_level(l) for l in lv]
-    edge = [l for l, s in zip(lv, names) if s in ('0', '100')]
-    if edge:
-        raise ValueError(f"level={edge[0]!r} is too close to {names[lv.index(edge[0])]} to form interval columns: they would "
-                         f"be named 'lo-{names[lv.index(edge[0])]}' (its quantiles round to the median or the extremes); "
-                         "use levels such as (80, 90), between 0.0001 and 99.9999")
-    same = sorted({s for s in names if names.count(s) > 1})
-    if same:
-        raise ValueError(f"levels {[l for l, s in zip(lv, names) if s == same[0]]} would share the columns 'lo-{same[0]}'/"
-                         f"'hi-{same[0]}' (column names keep 6 significant digits); pass levels that differ within 6 digits")
+def _named_level(l: float) -> float:
+    "`l` as its column names spell it (`lo-<l>`, `hi-<l>`: 6 significant digits), or a ValueError if that changes it"
+    name = _fmt_level(l)
+    if name in ('0', '100'):
+        raise ValueError(f"level={l!r} is too close to {name} to form interval columns: they would be named 'lo-{name}' "
+                         "(its quantiles round to the median or the extremes); use levels such as (80, 90)")
+    if not math.isclose(float(name), l, rel_tol=1e-9):  # the columns, plots and metrics must all name it the same
+        raise ValueError(f"level={l!r} has more digits than interval column names keep (6 significant digits: "
+                         f"'lo-{name}'), so it could not be told apart from level={float(name)!r}; pass level={float(name)!r}")
+    return float(name)
 
 def level_to_quantiles(level) -> list[float]:  # interval levels in percent, e.g. (80, 90)
     "Quantiles for `level`: the median first, then the interval ends from lowest to highest"

@@ -299,7 +299,7 @@ ARGS['Forecasters.fit(df=5)'] = (lambda: Forecasters([Naive(3)]).fit(5), [], (Ty
 ARGS['Forecasters.cross_validation(n_windows=0)'] = (lambda df: Forecasters([Naive(3)]).cross_validation(df, n_windows=0), [panel], (ValueError, ['n_windows must be >= 1']))
 # issue 15: levels without their own columns, samplers fed NaN, overflowing timestamps, reserved aliases, huge y
 for lv in (1e-9, [80, 80.0000001]):
-    frag = 'too close to 0' if lv == 1e-9 else "would share the columns 'lo-80'/'hi-80'"
+    frag = 'too close to 0' if lv == 1e-9 else 'level=80.0000001 has more digits than interval column names keep'
     ARGS[f'LSTM predict level={lv}'] = (lambda f, lv=lv: exog_model()[0].predict(futr_df=f, level=lv), [futr], (ValueError, [frag]))
     ARGS[f'MQLoss level={lv}'] = (lambda lv=lv: MQLoss(level=lv), [], (ValueError, [frag]))
     ARGS[f'DistributionLoss level={lv}'] = (lambda lv=lv: DistributionLoss('StudentT', level=lv), [], (ValueError, [frag]))
@@ -419,6 +419,7 @@ CLI = {  # name -> (frame to write as data.csv or None, extra args, expected: 0 
     'too short for the holdout': (lambda: panel(T=20), ['--h', '12'], ["series 'S0' has 20 rows, too few for the holdout", 'lower --h']),
     'constant series': (lambda: panel().assign(y=7.), ['--h', '3', '--max-steps', '5'], 0),
     'level 1e-9': (panel, ['--level', '1e-9'], ['--level: level=1e-09 is too close to 0 to form interval columns']),
+    'level with 9 digits': (panel, ['--level', '12.3456789'], ['--level: level=12.3456789 has more digits', 'pass level=12.3457']),
     'out is the input': (panel, ['--out', 'data.csv'], ['--out data.csv is the input CSV']),
     'out and plot the same': (panel, ['--out', 'f', '--plot', 'f'], ['--out and --plot are the same file (f)']),
     'csv is a directory': (panel, ['--csv', '.'], ['--csv . is a directory, not a CSV file']),

@@ -111,6 +111,7 @@ OUTPUT_CASES = {  # name -> (setup, args, message)
     'rows with extra fields': ('extra fields', ['--csv', 'data.csv'], 'its rows have more fields than its header row'),
     'ambiguous day-first dates': ('ambiguous dates', ['--csv', 'data.csv'], "the dates in 'Month' are ambiguous"),
     'tiny level': (None, ['--csv', 'data.csv', '--level', '1e-9'], 'level=1e-09 is too close to 0 to form interval columns'),
+    'level with more digits than columns keep': (None, ['--csv', 'data.csv', '--level', '80,12.3456789'], 'pass level=12.3457'),
     'out and plot the same': (None, ['--csv', 'data.csv', '--out', 'x', '--plot', 'x'], '--out and --plot are the same file (x)'),
     'out is the input': (None, ['--csv', 'data.csv', '--out', './data.csv'], '--out ./data.csv is the input CSV'),
     'plot is the input': (None, ['--csv', 'data.csv', '--plot', 'data.csv'], '--plot data.csv is the input CSV'),

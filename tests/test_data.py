@@ -334,6 +334,9 @@ def test_to_csv_index_column_is_dropped_not_forecast(tmp_path):
     df = read_series(str(tmp_path / 'i.csv'), verbose=False)
     assert df.unique_id.unique().tolist() == ['y'] and len(df) == 30
     assert "dropped ['Unnamed: 0']" in df.attrs['read_series']
+    shuffled = pd.DataFrame({'ds': np.arange(5), 'a': [1., 2, 3, 4, 5], 'b': 2.}, index=[4, 0, 3, 1, 2])
+    shuffled.to_csv(tmp_path / 's.csv')
+    assert read_series(str(tmp_path / 's.csv'), verbose=False).unique_id.unique().tolist() == ['a', 'b']
     wide_dates = read_series(pd.DataFrame({'Unnamed: 0': ['2000-01-01', '2000-01-02'], 'a': [1., 2.]}), verbose=False)
     assert wide_dates.ds.iloc[1] == pd.Timestamp('2000-01-02')  # an unnamed date column is the time, not dropped
 

@@ -256,7 +256,8 @@ def test_distribution_errors_and_repr():
 # ---------------------------------------------------------------- issue 15: tiny levels, non-finite sampler inputs
 @pytest.mark.parametrize('level, msg', [(1e-9, "level=1e-09 is too close to 0 to form interval columns"),
                                         ([80, 99.9999999], 'is too close to 100'),
-                                        ([80, 80.0000001], "would share the columns 'lo-80'/'hi-80'")])
+                                        ([80, 80.0000001], 'level=80.0000001 has more digits than interval column names keep'),
+                                        (12.3456789, "(6 significant digits: 'lo-12.3457')")])
 def test_levels_without_their_own_columns_are_refused(level, msg):
     from lstm_forecast.losses import _check_level
     for call in (lambda: _check_level(level), lambda: level_to_quantiles(level), lambda: MQLoss(level=level),
