@@ -40,8 +40,9 @@ def _check_finite(x: np.ndarray, ids: np.ndarray, alias: str, what: str):  # [S,
     "Raise if some series' forecasts or interval bounds overflowed to inf/NaN"
     bad = ~np.isfinite(x).reshape(len(x), -1).all(axis=1)
     if bad.any():
-        raise ValueError(f'{alias} {what} are not finite (inf/NaN) for series {ids[bad].tolist()[:5]}: their y values are so large '
-                         'that float64 overflows (beyond 1.8e308); rescale y (e.g. divide it by 1e6) and multiply the forecasts back')
+        raise ValueError(f'{alias} {what} are not finite (inf/NaN) for series {ids[bad].tolist()[:5]}: their y values are '
+                         'so large that float64 overflows (beyond 1.8e308); rescale y (e.g. divide it by 1e6) and multiply '
+                         'the forecasts back')
 
 class _Baseline:
     "Shared fit/predict of the baselines: validation, per-series statistics, future timestamps, interval columns"
@@ -104,7 +105,9 @@ def predict(self: _Baseline,
     with np.errstate(over='ignore', invalid='ignore'):
         for l in reversed(levels): out[_interval_cols(self.alias, l)[0]] = (mean - z[l] * sigmah).ravel()
         for l in levels: out[_interval_cols(self.alias, l)[1]] = (mean + z[l] * sigmah).ravel()
-    if levels: _check_finite(out.iloc[:, 3:].to_numpy().reshape(len(mean), -1), fut['unique_id'].to_numpy()[::self.h], self.alias, 'intervals')
+    if levels:
+        bounds = out.iloc[:, 3:].to_numpy().reshape(len(mean), -1)  # [S*h, 2L] -> [S, h*2L]
+        _check_finite(bounds, fut['unique_id'].to_numpy()[::self.h], self.alias, 'intervals')
     return out
 
 # %% ../nbs/07_baselines.ipynb #d55549dc

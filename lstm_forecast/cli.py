@@ -50,7 +50,7 @@ def _kind(p: str) -> str:  # what a path that exists but is not a regular file i
     return ('a symbolic link' if stat.S_ISLNK(m) else 'a directory' if stat.S_ISDIR(m) else 'a named pipe (FIFO)'
             if stat.S_ISFIFO(m) else 'a device' if stat.S_ISCHR(m) or stat.S_ISBLK(m) else 'not a regular file')
 
-def check_outputs(csv, out, plot):
+def check_outputs(csv, out, plot, save_model=None):
     "Refuse output paths that would overwrite the input, each other, or anything that is not a regular file"
     for opt, p in (('--out', out), ('--plot', plot)):
         if os.path.lexists(p) and not stat.S_ISREG(os.lstat(p).st_mode):
@@ -61,6 +61,20 @@ def check_outputs(csv, out, plot):
     if os.path.realpath(out) == os.path.realpath(plot):
         raise CLIError(f"--out and --plot are the same file ({out}): the plot would overwrite the forecast; "
                        "give them different names, e.g. --out forecast.csv --plot forecast.png")
+    if save_model is not None: _check_model_folder(save_model, {'the input CSV': csv, '--out': out, '--plot': plot})
+
+def _check_model_folder(folder, files: dict):
+    "Refuse a --save-model folder whose replacement would delete the working folder, the input or the outputs"
+    if os.path.lexists(folder) and (os.path.islink(folder) or not os.path.isdir(folder)):
+        raise CLIError(f"--save-model {folder} exists and is {_kind(folder) if os.path.islink(folder) else 'a file'}, "
+                       "not a model folder: saving would replace it; pass a new folder name, e.g. --save-model model")
+    root = os.path.realpath(folder)
+    inside = {what: p for what, p in {'the working folder': '.', **files}.items()
+              if p is not None and os.path.commonpath([root, os.path.realpath(p)]) == root}
+    if inside:
+        what, p = next(iter(inside.items()))
+        raise CLIError(f"--save-model {folder} holds {what} ({p}): saving replaces the whole folder and would delete it; "
+                       "pass a new folder of its own, e.g. --save-model model")
 
 _METRICS = {'mae': 'MAE', 'rmse': 'RMSE', 'mape': 'MAPE %', 'smape': 'sMAPE %', 'mase': 'MASE'}
 
@@ -88,7 +102,7 @@ def run(csv=None, id_col=None, time_col=None, target_col=None, h=12, input_size=
     except (TypeError, ValueError) as e: raise CLIError(f"--level: {e}") from None
     if h is None or h < 1: raise CLIError(f"--h must be a positive integer, got {h}")
     say = (lambda *a: None) if quiet else echo
-    check_outputs(csv, out, plot)  # before any reading, training or writing
+    check_outputs(csv, out, plot, None if load_model else save_model)  # before any reading, training or writing
     df = _load(csv, id_col, time_col, target_col, verbose=not quiet)
     kw = dict(h=h, input_size=input_size, random_seed=seed, freq=freq, verbose=progress and not quiet)
     if max_steps is not None: kw['max_steps'] = max_steps

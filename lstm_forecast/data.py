@@ -191,7 +191,8 @@ def _csv_options(path) -> dict:
 def _read_csv(path, notes: list) -> pd.DataFrame:
     "Read a CSV file, refusing the layouts pandas would silently misread"
     name = os.path.basename(os.fspath(path))
-    if os.path.isdir(path): raise ValueError(f'{os.fspath(path)!r} is a directory, not a CSV file; pass the path of a CSV file')
+    if os.path.isdir(path):
+        raise ValueError(f'{os.fspath(path)!r} is a directory, not a CSV file; pass the path of a CSV file')
     try:
         opts = _csv_options(path)
         data = pd.read_csv(path, **opts)
@@ -199,13 +200,14 @@ def _read_csv(path, notes: list) -> pd.DataFrame:
         raise ValueError(f'could not read {os.fspath(path)!r} as CSV ({str(e).splitlines()[0]}); '
                          'pass a comma-separated text file with a header row') from None
     if not isinstance(data.index, pd.RangeIndex):  # more fields per row than in the header: pandas made them row labels
-        with open(path, encoding='utf-8', errors='replace') as f: row = next((l for i, l in enumerate(f) if i and l.strip()), '')
-        raise ValueError(f'could not read {name!r} as CSV: its rows have more fields than its header row (e.g. {row.strip()!r}), '
+        with open(path, encoding='utf-8', errors='replace') as f:
+            row = next((l for i, l in enumerate(f) if i and l.strip()), '').strip()  # the first data row
+        raise ValueError(f'could not read {name!r} as CSV: its rows have more fields than its header row (e.g. {row!r}), '
                          'so columns would be misaligned; check the separator (use "," with "." decimals, or ";" with '
                          'decimal commas) and give every column a header')
-    how = {'sep': {';': 'semicolons', '\t': 'tabs'}.get(opts.get('sep')), 'decimal': opts.get('decimal') == ','}
-    notes.append(f'read CSV {name!r}' + (f" (separated by {how['sep']}" + (', decimal commas)' if how['decimal'] else ')')
-                                         if how['sep'] else ''))
+    sep = {';': 'semicolons', '\t': 'tabs'}.get(opts.get('sep'))
+    how = f" (separated by {sep}{', decimal commas' if opts.get('decimal') == ',' else ''})" if sep else ''
+    notes.append(f'read CSV {name!r}{how}')
     return data
 
 def _drop_row_numbers(df: pd.DataFrame, notes: list) -> pd.DataFrame:
@@ -540,8 +542,8 @@ def future_dates(last_ds: np.ndarray | pd.Series | pd.Index,  # [S] last timesta
         warnings.simplefilter('ignore')  # PerformanceWarning of offsets pandas does not vectorise
         try: return np.stack([(last + k * off).to_numpy() for k in range(1, h + 1)], axis=1).reshape(len(last), h)  # [S] -> [S, h]
         except (OverflowError, pd.errors.OutOfBoundsDatetime):
-            raise ValueError(f'the {h} timestamps after the last ds {last.max()} (freq={freq!r}) fall after {pd.Timestamp.max}, '
-                             'the latest date pandas can represent; use a smaller h or shift the dates') from None
+            raise ValueError(f'the {h} timestamps after the last ds {last.max()} (freq={freq!r}) fall after '
+                             f'{pd.Timestamp.max}, the latest date pandas can represent; use a smaller h or shift the dates') from None
 
 # %% ../nbs/00_data.ipynb #6568db72
 def make_future_dataframe(df: pd.DataFrame,  # long frame `unique_id, ds, ...` (any order)
@@ -564,5 +566,6 @@ def check_alias(alias,  # a model's name: its forecast column
         raise TypeError(f'{name} must be a non-empty string (the forecast column name), got {alias!r}')
     if alias in RESERVED_NAMES:
         raise ValueError(f'{name}={alias!r} is reserved: forecast frames already have a column {alias!r} '
-                         f'(the reserved names are {list(RESERVED_NAMES)}); pass another {name}, e.g. {name}={alias + "_model"!r}')
+                         f'(the reserved names are {list(RESERVED_NAMES)}); pass another {name}, '
+                         f'e.g. {name}={alias + "_model"!r}')
     return alias

@@ -312,7 +312,7 @@ ARGS['use_threads(10**6)'] = (lambda: use_threads(10**6), [], (ValueError, ['is 
 ARGS['future_dates overflow int64'] = (lambda: future_dates(np.array([2**63 - 5]), 1, 12), [], (ValueError, ['the future ds overflow int64', 'df.ds - df.ds.min()']))
 ARGS['Naive on int ds near int64 max'] = (lambda df: Naive(H).fit(df.assign(ds=df.groupby('unique_id').cumcount() + (2**63 - 31))), [panel],
                                           (ValueError, ['the future ds overflow int64']))
-ARGS['future_dates beyond 2262'] = (lambda: future_dates(pd.DatetimeIndex(['2262-03-01']), 'MS', 3), [], (ValueError, ['the latest date pandas can represent']))
+ARGS['future_dates beyond 2262'] = (lambda: future_dates(pd.DatetimeIndex(['2262-03-01']).as_unit('ns'), 'MS', 3), [], (ValueError, ['the latest date pandas can represent']))
 for B in (Naive, SeasonalNaive, HistoricAverage, RandomWalkWithDrift):
     kw = {'season_length': 2} if B is SeasonalNaive else {}
     for alias in ('y', 'cutoff'):
@@ -423,6 +423,7 @@ CLI = {  # name -> (frame to write as data.csv or None, extra args, expected: 0 
     'out is the input': (panel, ['--out', 'data.csv'], ['--out data.csv is the input CSV']),
     'out and plot the same': (panel, ['--out', 'f', '--plot', 'f'], ['--out and --plot are the same file (f)']),
     'csv is a directory': (panel, ['--csv', '.'], ['--csv . is a directory, not a CSV file']),
+    'save-model into the working folder': (panel, ['--save-model', '.'], ['--save-model . holds the working folder']),
 }
 
 

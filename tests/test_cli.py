@@ -104,6 +104,7 @@ def _setup(tmp, what):
     if what == 'dir': (tmp / 'folder').mkdir()
     if what == 'symlink': (tmp / 'target.csv').write_text('keep'); (tmp / 'link.csv').symlink_to(tmp / 'target.csv')
     if what == 'fifo': os.mkfifo(tmp / 'pipe.csv')
+    if what == 'csv in folder': (tmp / 'folder').mkdir(); _monthly().to_csv(tmp / 'folder' / 'data.csv', index=False)
 
 
 OUTPUT_CASES = {  # name -> (setup, args, message)
@@ -119,7 +120,10 @@ OUTPUT_CASES = {  # name -> (setup, args, message)
     'out is a FIFO': ('fifo', ['--csv', 'data.csv', '--out', 'pipe.csv'], '--out pipe.csv exists and is a named pipe (FIFO)'),
     'plot is a device': (None, ['--csv', 'data.csv', '--plot', os.devnull], f'--plot {os.devnull} exists and is a device'),
     'out is a directory': ('dir', ['--csv', 'data.csv', '--out', 'folder'], '--out folder exists and is a directory'),
-    'save-model into the working folder': (None, ['--csv', 'data.csv', '--h', '3', '--save-model', '.'], ''),
+    'save-model into the working folder': (None, ['--csv', 'data.csv', '--save-model', '.'], '--save-model . holds the working folder'),
+    'save-model folder holds the input': ('csv in folder', ['--csv', 'folder/data.csv', '--save-model', 'folder'],
+                                          '--save-model folder holds the input CSV (folder/data.csv)'),
+    'save-model is a file': (None, ['--csv', 'data.csv', '--save-model', 'data.csv'], '--save-model data.csv exists and is a file'),
 }
 
 
@@ -127,15 +131,14 @@ OUTPUT_CASES = {  # name -> (setup, args, message)
 def test_bad_paths_and_misparsed_csvs_exit_2_before_writing(tmp_path, case):
     setup, args, msg = OUTPUT_CASES[case]
     _setup(tmp_path, setup)
-    before = {p.name: (p.is_symlink(), p.read_bytes() if p.is_file() and not p.is_fifo() else None) for p in tmp_path.iterdir()}
+    before = {p: (p.is_symlink(), p.read_bytes() if p.is_file() and not p.is_fifo() else None) for p in tmp_path.rglob('*')}
     r = cli(*args, *FAST, cwd=tmp_path)
     assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith('lstm_forecast: error:') and 'Traceback' not in r.stderr, r.stderr
     assert msg in lines[0], lines[0]
-    if case != 'save-model into the working folder':  # the output checks come before any reading or training
-        assert 'Holdout' not in r.stdout, r.stdout
-    after = {p.name: (p.is_symlink(), p.read_bytes() if p.is_file() and not p.is_fifo() else None) for p in tmp_path.iterdir()}
+    assert 'Holdout' not in r.stdout, r.stdout  # the output checks come before any reading or training
+    after = {p: (p.is_symlink(), p.read_bytes() if p.is_file() and not p.is_fifo() else None) for p in tmp_path.rglob('*')}
     assert after == before  # nothing written, replaced or left half-written
     assert (tmp_path / 'pipe.csv').is_fifo() or setup != 'fifo'
 
@@ -187,5 +190,7 @@ def test_keyboard_interrupt_in_main(monkeypatch, capsys):
     import lstm_forecast.cli as C
     def stop(*a, **k): raise KeyboardInterrupt
     monkeypatch.setattr(C, 'run', stop)
-    with pytest.raises(SystemExit) as e: C.main(quiet=True)
-    assert e.value.code == 130 and capsys.readouterr().err == 'lstm_forecast: interrupted\n'
+    try: C.main(quiet=True); code = 0
+    except SystemExit as e: code = e.code
+    except KeyboardInterrupt: pytest.fail('KeyboardInterrupt escaped main (a traceback for the user)', pytrace=False)
+    assert code == 130 and capsys.readouterr().err == 'lstm_forecast: interrupted\n'

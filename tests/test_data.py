@@ -378,7 +378,7 @@ def test_future_ds_that_overflow_are_refused():
     with pytest.raises(ValueError, match='shift the integer ds to start near 0'): make_future_dataframe(df, h=12)
     assert make_future_dataframe(df, h=10).ds.iloc[-1] == 2**63 - 1
     with pytest.raises(ValueError, match='the latest date pandas can represent'):
-        future_dates(pd.DatetimeIndex(['2262-03-01']), 'MS', 3)
+        future_dates(pd.DatetimeIndex(['2262-03-01']).as_unit('ns'), 'MS', 3)
 
 
 @pytest.mark.parametrize('alias, exc, msg', [('y', ValueError, "alias='y' is reserved"), ('cutoff', ValueError, 'is reserved'),
