@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from fastcore.basics import patch
 
-from .data import check_df, make_future_dataframe, normalize_freq
+from .data import check_alias, check_df, make_future_dataframe, normalize_freq
 from .metrics import _check_levels, _interval_cols
 
 # %% auto #0
@@ -36,6 +36,14 @@ def _lag_ss(y: np.ndarray, codes: np.ndarray, lag: int, n_series: int, shift=Non
     if shift is not None: d = d - shift[codes[lag:]]
     return np.bincount(codes[lag:][same], weights=d[same] ** 2, minlength=n_series)
 
+def _check_finite(x: np.ndarray, ids: np.ndarray, alias: str, what: str):  # [S, ...] values, [S] series ids
+    "Raise if some series' forecasts or interval bounds overflowed to inf/NaN"
+    bad = ~np.isfinite(x).reshape(len(x), -1).all(axis=1)
+    if bad.any():
+        raise ValueError(f'{alias} {what} are not finite (inf/NaN) for series {ids[bad].tolist()[:5]}: their y values are '
+                         'so large that float64 overflows (beyond 1.8e308); rescale y (e.g. divide it by 1e6) and multiply '
+                         'the forecasts back')
+
 class _Baseline:
     "Shared fit/predict of the baselines: validation, per-series statistics, future timestamps, interval columns"
     min_length = 1
@@ -43,9 +51,7 @@ class _Baseline:
     def __init__(self, h: int, freq=None, alias: str | None = None):
         if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h <= 0:
             raise ValueError(f'h must be a positive int (the number of steps to forecast), got {h!r}')
-        if alias is not None and (not isinstance(alias, str) or not alias):
-            raise TypeError(f'alias must be a non-empty string (the forecast column name), got {alias!r}')
-        self.h, self.alias = int(h), alias or type(self).__name__
+        self.h, self.alias = int(h), type(self).__name__ if alias is None else check_alias(alias)
         self.freq = None if freq is None else normalize_freq(freq)
         self._fitted = None
 
@@ -63,7 +69,9 @@ class _Baseline:
         if short.any():
             ids = d['unique_id'].to_numpy()[last][short]
             raise ValueError(f'series {ids.tolist()[:5]} have {n[short].tolist()[:5]} rows, {self._too_short()}')
-        mean, sigmah = self._forecast(d['y'].to_numpy(), codes, n, last, np.arange(1, self.h + 1))  # [S, h] each
+        with np.errstate(over='ignore', invalid='ignore'):  # overflow (y near 1e306) is reported below, not warned
+            mean, sigmah = self._forecast(d['y'].to_numpy(), codes, n, last, np.arange(1, self.h + 1))  # [S, h] each
+        _check_finite(mean, d['unique_id'].to_numpy()[last], self.alias, 'forecasts')
         return make_future_dataframe(d, self.h, freq), mean, sigmah
 
 # %% ../nbs/07_baselines.ipynb #c296ed0a
@@ -94,8 +102,12 @@ def predict(self: _Baseline,
     out = fut.copy()
     out[self.alias] = mean.ravel()  # [S, h] -> [S*h]
     z = {l: NormalDist().inv_cdf(0.5 + float(l) / 200) for l in levels}
-    for l in reversed(levels): out[_interval_cols(self.alias, l)[0]] = (mean - z[l] * sigmah).ravel()
-    for l in levels: out[_interval_cols(self.alias, l)[1]] = (mean + z[l] * sigmah).ravel()
+    with np.errstate(over='ignore', invalid='ignore'):
+        for l in reversed(levels): out[_interval_cols(self.alias, l)[0]] = (mean - z[l] * sigmah).ravel()
+        for l in levels: out[_interval_cols(self.alias, l)[1]] = (mean + z[l] * sigmah).ravel()
+    if levels:
+        bounds = out.iloc[:, 3:].to_numpy().reshape(len(mean), -1)  # [S*h, 2L] -> [S, h*2L]
+        _check_finite(bounds, fut['unique_id'].to_numpy()[::self.h], self.alias, 'intervals')
     return out
 
 # %% ../nbs/07_baselines.ipynb #d55549dc

@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_cli.ipynb #aa97a5f7
 from __future__ import annotations
-import os, sys, time, uuid
+import os, stat, sys, time, uuid
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,7 @@ from .baselines import SeasonalNaive
 from . import metrics as M
 
 # %% auto #0
-__all__ = ['CLI_CALIBRATION_WINDOWS', 'CLIError', 'evaluation_table', 'run', 'main', 'parser', 'cli']
+__all__ = ['CLI_CALIBRATION_WINDOWS', 'CLIError', 'check_outputs', 'evaluation_table', 'run', 'main', 'parser', 'cli']
 
 # %% ../nbs/10_cli.ipynb #c32244dc
 class CLIError(Exception):
@@ -41,8 +41,40 @@ def _write_atomic(path: Path, write):  # `write(tmp_path)` writes the file
 def _load(csv, id_col, time_col, target_col, verbose=True):
     if csv is None: return load_air_passengers()
     p = Path(csv)
+    if p.is_dir(): raise CLIError(f"--csv {csv} is a directory, not a CSV file; pass the path of a CSV file inside it")
     if not p.is_file(): raise CLIError(f"no such file: {csv}")
     return read_series(str(p), id_col=id_col, time_col=time_col, target_col=target_col, verbose=verbose)  # ValueError if unreadable
+
+def _kind(p: str) -> str:  # what a path that exists but is not a regular file is
+    m = os.lstat(p).st_mode
+    return ('a symbolic link' if stat.S_ISLNK(m) else 'a directory' if stat.S_ISDIR(m) else 'a named pipe (FIFO)'
+            if stat.S_ISFIFO(m) else 'a device' if stat.S_ISCHR(m) or stat.S_ISBLK(m) else 'not a regular file')
+
+def check_outputs(csv, out, plot, save_model=None):
+    "Refuse output paths that would overwrite the input, each other, or anything that is not a regular file"
+    for opt, p in (('--out', out), ('--plot', plot)):
+        if os.path.lexists(p) and not stat.S_ISREG(os.lstat(p).st_mode):
+            raise CLIError(f"{opt} {p} exists and is {_kind(p)}: writing the output would replace it; "
+                           f"pass the path of a regular file or of a new one")
+        if csv is not None and os.path.realpath(p) == os.path.realpath(csv):
+            raise CLIError(f"{opt} {p} is the input CSV: writing it would overwrite your data; pass another {opt} path")
+    if os.path.realpath(out) == os.path.realpath(plot):
+        raise CLIError(f"--out and --plot are the same file ({out}): the plot would overwrite the forecast; "
+                       "give them different names, e.g. --out forecast.csv --plot forecast.png")
+    if save_model is not None: _check_model_folder(save_model, {'the input CSV': csv, '--out': out, '--plot': plot})
+
+def _check_model_folder(folder, files: dict):
+    "Refuse a --save-model folder whose replacement would delete the working folder, the input or the outputs"
+    if os.path.lexists(folder) and (os.path.islink(folder) or not os.path.isdir(folder)):
+        raise CLIError(f"--save-model {folder} exists and is {_kind(folder) if os.path.islink(folder) else 'a file'}, "
+                       "not a model folder: saving would replace it; pass a new folder name, e.g. --save-model model")
+    root = os.path.realpath(folder)
+    inside = {what: p for what, p in {'the working folder': '.', **files}.items()
+              if p is not None and os.path.commonpath([root, os.path.realpath(p)]) == root}
+    if inside:
+        what, p = next(iter(inside.items()))
+        raise CLIError(f"--save-model {folder} holds {what} ({p}): saving replaces the whole folder and would delete it; "
+                       "pass a new folder of its own, e.g. --save-model model")
 
 _METRICS = {'mae': 'MAE', 'rmse': 'RMSE', 'mape': 'MAPE %', 'smape': 'sMAPE %', 'mase': 'MASE'}
 
@@ -70,6 +102,7 @@ def run(csv=None, id_col=None, time_col=None, target_col=None, h=12, input_size=
     except (TypeError, ValueError) as e: raise CLIError(f"--level: {e}") from None
     if h is None or h < 1: raise CLIError(f"--h must be a positive integer, got {h}")
     say = (lambda *a: None) if quiet else echo
+    check_outputs(csv, out, plot, None if load_model else save_model)  # before any reading, training or writing
     df = _load(csv, id_col, time_col, target_col, verbose=not quiet)
     kw = dict(h=h, input_size=input_size, random_seed=seed, freq=freq, verbose=progress and not quiet)
     if max_steps is not None: kw['max_steps'] = max_steps
@@ -132,9 +165,12 @@ def main(csv: str = None,          # CSV to forecast (any layout `read_series` r
         import matplotlib
         matplotlib.use('Agg')
         run(csv, id_col, time_col, target_col, h, input_size, freq, level, max_steps, seed, out, plot, save_model, load_model, quiet)
-    except (CLIError, ValueError, TypeError, FileNotFoundError, PermissionError, IsADirectoryError) as e:
+    except (CLIError, ValueError, TypeError, OSError) as e:  # OSError: a path that cannot be read or written
         print(f"lstm_forecast: error: {' '.join(str(e).split())}", file=sys.stderr)
         sys.exit(2)
+    except KeyboardInterrupt:  # Ctrl-C: no traceback; 130 = 128 + SIGINT, the shell's convention
+        print("lstm_forecast: interrupted", file=sys.stderr)
+        sys.exit(130)
 
 # %% ../nbs/10_cli.ipynb #2fb97745
 def parser() -> argparse.ArgumentParser:  # the command's options, from `main`'s signature and docments

@@ -12,8 +12,8 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 # %% auto #0
-__all__ = ['load_air_passengers', 'air_passengers_panel', 'normalize_freq', 'synthetic_panel', 'read_series', 'check_df',
-           'infer_freq', 'future_dates', 'make_future_dataframe']
+__all__ = ['RESERVED_NAMES', 'load_air_passengers', 'air_passengers_panel', 'normalize_freq', 'synthetic_panel', 'read_series',
+           'check_df', 'infer_freq', 'future_dates', 'make_future_dataframe', 'check_alias']
 
 # %% ../nbs/00_data.ipynb #efa3dd57
 def load_air_passengers() -> pd.DataFrame:  # long frame: `unique_id`, `ds` (month start), `y`
@@ -130,16 +130,95 @@ def _guess_time_col(df: pd.DataFrame) -> str | None:
         if found: return found[0]
     return None
 
-def _to_ds(s: pd.Series, name) -> pd.Series:
+_NUMERIC_DATE = r'^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:\D|$)'  # 01/02/2000, 1.2.00, 01-02-2000 ...
+
+def _regular(d: pd.Series) -> bool:  # do the distinct timestamps follow one frequency?
+    u = pd.DatetimeIndex(d.dropna().unique()).sort_values()
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        return len(u) >= 3 and pd.infer_freq(u) is not None
+
+def _day_first(s: pd.Series, name, notes: list) -> bool | None:
+    "For dates written like 01/02/2000: read them day-first? None for other formats; a ValueError when undecidable"
+    parts = s.dropna().astype(str).str.extract(_NUMERIC_DATE)
+    if not len(parts) or parts.isna().any().any(): return None
+    a, b = parts[0].astype(int), parts[1].astype(int)
+    text = s.dropna().astype(str).str.strip()
+    if (a == b).all(): return False  # the same either way
+    if (a > 12).any() != (b > 12).any():  # one field goes past 12: it is the day
+        first = bool((a > 12).any())
+        notes.append(f"dates in {name!r} read {'day' if first else 'month'}-first (e.g. "
+                     f"{text[(a if first else b) > 12].iloc[0]!r} is {'dd/mm' if first else 'mm/dd'})")
+        return first
+    ex = text[a != b].iloc[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        reg = {df: _regular(pd.to_datetime(s, dayfirst=df, errors='coerce')) for df in (True, False)}
+    if reg[True] != reg[False]:
+        notes.append(f"dates in {name!r} such as {ex!r} read {'day' if reg[True] else 'month'}-first: the only reading "
+                     'that gives a regular frequency')
+        return reg[True]
+    raise ValueError(f'the dates in {name!r} are ambiguous: {ex!r} could be day-first (dd/mm) or month-first (mm/dd) and '
+                     'both readings fit the data; write them as YYYY-MM-DD, or parse them yourself with '
+                     f'pd.to_datetime(df[{name!r}], dayfirst=True or False) and pass the frame')
+
+def _to_ds(s: pd.Series, name, notes: list | None = None) -> pd.Series:
     if _is_text(s) and not isinstance(s.dtype, pd.CategoricalDtype) or isinstance(s.dtype, pd.PeriodDtype):
         if isinstance(s.dtype, pd.PeriodDtype): return s.dt.to_timestamp()
-        try: return pd.to_datetime(s)
+        dayfirst = _day_first(s, name, [] if notes is None else notes)
+        try:
+            if dayfirst is None: return pd.to_datetime(s)
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')  # pandas warns when a format it guesses disagrees with dayfirst
+                return pd.to_datetime(s, dayfirst=dayfirst)
         except (TypeError, ValueError) as e:
             raise ValueError(f'could not parse the time column {name!r} as dates ({e}); convert it with pd.to_datetime '
                              'or pass time_col= to pick another column') from None
     return s
 
 # %% ../nbs/00_data.ipynb #25f84213
+def _csv_options(path) -> dict:
+    "`pd.read_csv` options for a file whose header row is separated by ';' or tabs (then decimal commas are common)"
+    with open(path, 'rb') as f: text = f.read(1 << 16).decode('utf-8', errors='replace')
+    lines = [l for l in text.splitlines() if l.strip()][:50]
+    if not lines: return {}
+    for sep in (';', '\t'):
+        if lines[0].count(sep) > lines[0].count(','):
+            comma = re.compile(rf'(^|{sep})\s*-?\d+,\d+\s*($|{sep})')  # a field like 101,1
+            return {'sep': sep, 'decimal': ',' if any(comma.search(l) for l in lines[1:]) else '.'}
+    return {}
+
+def _read_csv(path, notes: list) -> pd.DataFrame:
+    "Read a CSV file, refusing the layouts pandas would silently misread"
+    name = os.path.basename(os.fspath(path))
+    if os.path.isdir(path):
+        raise ValueError(f'{os.fspath(path)!r} is a directory, not a CSV file; pass the path of a CSV file')
+    try:
+        opts = _csv_options(path)
+        data = pd.read_csv(path, **opts)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        raise ValueError(f'could not read {os.fspath(path)!r} as CSV ({str(e).splitlines()[0]}); '
+                         'pass a comma-separated text file with a header row') from None
+    if not isinstance(data.index, pd.RangeIndex):  # more fields per row than in the header: pandas made them row labels
+        with open(path, encoding='utf-8', errors='replace') as f:
+            row = next((l for i, l in enumerate(f) if i and l.strip()), '').strip()  # the first data row
+        raise ValueError(f'could not read {name!r} as CSV: its rows have more fields than its header row (e.g. {row!r}), '
+                         'so columns would be misaligned; check the separator (use "," with "." decimals, or ";" with '
+                         'decimal commas) and give every column a header')
+    sep = {';': 'semicolons', '\t': 'tabs'}.get(opts.get('sep'))
+    how = f" (separated by {sep}{', decimal commas' if opts.get('decimal') == ',' else ''})" if sep else ''
+    notes.append(f'read CSV {name!r}{how}')
+    return data
+
+def _drop_row_numbers(df: pd.DataFrame, notes: list) -> pd.DataFrame:
+    "Drop the unnamed integer column `to_csv` writes for the index (`Unnamed: 0`): row labels, not a series"
+    drop = [c for c in df.columns if re.fullmatch(r'Unnamed: \d+', str(c)) and pd.api.types.is_integer_dtype(df[c])
+            and df[c].is_unique]  # row labels, possibly shuffled or filtered
+    if drop: notes.append(f'dropped {drop}: the row numbers an index written by to_csv leaves, not a series')
+    return df.drop(columns=drop)
+
+
+# %% ../nbs/00_data.ipynb #58d0e903
 def _finish(out: pd.DataFrame, notes: list, verbose: bool) -> pd.DataFrame:
     if pd.api.types.is_numeric_dtype(out['y']): out['y'] = out['y'].astype('float64')
     out.attrs['read_series'] = '; '.join(notes) if notes else 'already in long format'
@@ -154,12 +233,7 @@ def read_series(path_or_frame: str | os.PathLike | pd.Series | pd.DataFrame,  # 
                ) -> pd.DataFrame:  # long frame `unique_id, ds, y, *other columns`, not yet validated
     "Turn a CSV file, a Series, a wide or a long frame into the long format, guessing the obvious"
     data, notes = path_or_frame, []
-    if isinstance(data, (str, os.PathLike)):
-        try: data = pd.read_csv(data)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-            raise ValueError(f'could not read {os.fspath(path_or_frame)!r} as CSV ({str(e).splitlines()[0]}); '
-                             'pass a comma-separated text file with a header row') from None
-        notes.append(f'read CSV {os.path.basename(os.fspath(path_or_frame))!r}')
+    if isinstance(data, (str, os.PathLike)): data = _read_csv(data, notes)
     if isinstance(data, (pd.Series, pd.DataFrame)) and len(data) == 0:
         raise ValueError(f'{"the CSV file" if notes else "the " + type(data).__name__} has no rows; pass at least one observation')
     if isinstance(data, pd.Series) and isinstance(data.index, pd.MultiIndex):
@@ -174,13 +248,14 @@ def read_series(path_or_frame: str | os.PathLike | pd.Series | pd.DataFrame,  # 
         return _finish(out, notes, verbose)
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f'read_series takes a CSV path, a pd.Series or a pd.DataFrame, got {type(path_or_frame).__name__}')
-    df = data
+    df = _drop_row_numbers(data, notes)
     for c in (id_col, time_col, target_col):
         if c is not None and c not in df.columns and c != df.index.name:
             raise ValueError(f'column {c!r} not found; the columns are {list(df.columns)}')
     # a time (or otherwise meaningful) index becomes a column
     if not isinstance(df.index, pd.RangeIndex) and (df.index.name is not None or isinstance(df.index, (pd.DatetimeIndex, pd.PeriodIndex))):
         df = df.reset_index(names=df.index.name or 'ds')
+        notes.append(f'index {df.columns[0]!r} -> column')
     # time column
     if time_col is None:
         time_col = _guess_time_col(df)
@@ -189,7 +264,7 @@ def read_series(path_or_frame: str | os.PathLike | pd.Series | pd.DataFrame,  # 
         ds = pd.Series(np.arange(len(df)), name='ds')
         notes.append('no time column found: the row number -> integer ds')
     else:
-        ds = _to_ds(df[time_col], time_col)
+        ds = _to_ds(df[time_col], time_col, notes)
     rest = [c for c in df.columns if c != time_col]
     # id column: given, 'unique_id', or the one text column left -> long; none -> one or many series (wide)
     if id_col is None:
@@ -454,13 +529,21 @@ def future_dates(last_ds: np.ndarray | pd.Series | pd.Index,  # [S] last timesta
     if isinstance(freq, int):
         if not pd.api.types.is_integer_dtype(last):
             raise ValueError(f'freq={freq} is an int step but last_ds has dtype {last.dtype}; pass an offset alias for dates')
-        return last.to_numpy()[:, None] + freq * np.arange(1, h + 1)  # [S] -> [S, h]
+        v = last.to_numpy().astype('int64')
+        top = np.iinfo(np.int64).max
+        if len(v) and int(v.max()) > top - freq * int(h):  # python ints: the check itself cannot overflow
+            raise ValueError(f'the future ds overflow int64: the last ds {int(v.max())} plus h={h} steps of {freq} exceeds '
+                             f'{top}; shift the integer ds to start near 0 (e.g. df.ds - df.ds.min())')
+        return v[:, None] + freq * np.arange(1, h + 1)  # [S] -> [S, h]
     if not pd.api.types.is_datetime64_any_dtype(last):
         raise ValueError(f'freq={freq!r} is an offset alias but last_ds has dtype {last.dtype}; pass datetimes or an int step')
     off = to_offset(freq)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')  # PerformanceWarning of offsets pandas does not vectorise
-        return np.stack([(last + k * off).to_numpy() for k in range(1, h + 1)], axis=1).reshape(len(last), h)  # [S] -> [S, h]
+        try: return np.stack([(last + k * off).to_numpy() for k in range(1, h + 1)], axis=1).reshape(len(last), h)  # [S] -> [S, h]
+        except (OverflowError, pd.errors.OutOfBoundsDatetime):
+            raise ValueError(f'the {h} timestamps after the last ds {last.max()} (freq={freq!r}) fall after '
+                             f'{pd.Timestamp.max}, the latest date pandas can represent; use a smaller h or shift the dates') from None
 
 # %% ../nbs/00_data.ipynb #6568db72
 def make_future_dataframe(df: pd.DataFrame,  # long frame `unique_id, ds, ...` (any order)
@@ -471,3 +554,18 @@ def make_future_dataframe(df: pd.DataFrame,  # long frame `unique_id, ds, ...` (
     if freq is None: freq = infer_freq(df)
     last = df.groupby('unique_id', sort=True, observed=True)['ds'].max()
     return pd.DataFrame({'unique_id': last.index.repeat(h), 'ds': future_dates(last.array, freq, h).ravel()})
+
+# %% ../nbs/00_data.ipynb #850fb0d4
+RESERVED_NAMES = ('unique_id', 'ds', 'y', 'cutoff')  # columns forecast frames already hold
+
+def check_alias(alias,  # a model's name: its forecast column
+                name: str = 'alias',  # what the argument is called, for the message
+               ) -> str:  # `alias`, checked
+    "`alias` if it is a non-empty string other than the reserved column names (TypeError/ValueError otherwise)"
+    if not isinstance(alias, str) or not alias.strip():
+        raise TypeError(f'{name} must be a non-empty string (the forecast column name), got {alias!r}')
+    if alias in RESERVED_NAMES:
+        raise ValueError(f'{name}={alias!r} is reserved: forecast frames already have a column {alias!r} '
+                         f'(the reserved names are {list(RESERVED_NAMES)}); pass another {name}, '
+                         f'e.g. {name}={alias + "_model"!r}')
+    return alias

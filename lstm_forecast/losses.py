@@ -16,8 +16,10 @@ from torch import Tensor
 __all__ = ['level_to_quantiles', 'quantile_columns', 'MAE', 'MSE', 'Huber', 'MQLoss', 'DistributionLoss']
 
 # %% ../nbs/04_losses.ipynb #2d782317
+def _fmt_level(l: float) -> str: return f"{round(l, 6):g}"  # the level as column names write it: 6 significant digits
+
 def _check_level(level) -> list[float]:
-    "`level` as a sorted list of distinct numbers strictly between 0 and 100"
+    "`level` as a sorted list of distinct numbers strictly between 0 and 100, each with its own column names"
     if isinstance(level, Real) and not isinstance(level, bool): level = (level,)
     if isinstance(level, (str, bytes)) or not hasattr(level, '__iter__'):
         raise TypeError(f"level must be numbers in percent such as (80, 90), got {level!r}")
@@ -26,7 +28,18 @@ def _check_level(level) -> list[float]:
     if bad or not lv:
         raise ValueError(f"level must hold numbers strictly between 0 and 100 (percent), got {tuple(lv)}; "
                          "for example level=(80, 90)")
-    return sorted({float(l) for l in lv})
+    return sorted({_named_level(float(l)) for l in lv})
+
+def _named_level(l: float) -> float:
+    "`l` as its column names spell it (`lo-<l>`, `hi-<l>`: 6 significant digits), or a ValueError if that changes it"
+    name = _fmt_level(l)
+    if name in ('0', '100'):
+        raise ValueError(f"level={l!r} is too close to {name} to form interval columns: they would be named 'lo-{name}' "
+                         "(its quantiles round to the median or the extremes); use levels such as (80, 90)")
+    if not math.isclose(float(name), l, rel_tol=1e-9):  # the columns, plots and metrics must all name it the same
+        raise ValueError(f"level={l!r} has more digits than interval column names keep (6 significant digits: "
+                         f"'lo-{name}'), so it could not be told apart from level={float(name)!r}; pass level={float(name)!r}")
+    return float(name)
 
 def level_to_quantiles(level) -> list[float]:  # interval levels in percent, e.g. (80, 90)
     "Quantiles for `level`: the median first, then the interval ends from lowest to highest"
@@ -36,8 +49,6 @@ def level_to_quantiles(level) -> list[float]:  # interval levels in percent, e.g
     return [0.5] + lo + hi  # [0.5, 0.05, 0.1, 0.9, 0.95] for (80, 90)
 
 # %% ../nbs/04_losses.ipynb #fb813723
-def _fmt_level(l: float) -> str: return f"{round(l, 6):g}"
-
 def quantile_columns(quantiles,  # quantiles in (0, 1), e.g. `level_to_quantiles(level)` or `loss.qs`
                      alias: str = 'LSTM',  # the model's name, the column prefix
                     ) -> list[str]:  # one name per quantile, same order
@@ -48,6 +59,10 @@ def quantile_columns(quantiles,  # quantiles in (0, 1), e.g. `level_to_quantiles
         if math.isclose(q, 0.5): names.append(f'{alias}-median')
         elif q < 0.5: names.append(f'{alias}-lo-{_fmt_level(100 - 200 * q)}')
         else: names.append(f'{alias}-hi-{_fmt_level(200 * q - 100)}')
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ValueError(f"quantiles {list(quantiles)} give the column {dup[0]!r} more than once: quantiles closer than "
+                         "1e-8 to each other or to the median 0.5 cannot be told apart; drop the duplicates")
     return names
 
 # %% ../nbs/04_losses.ipynb #c389c882
@@ -180,19 +195,30 @@ def _t_icdf(df: Tensor, q: Tensor) -> Tensor:  # degrees of freedom [...]; proba
         if step.abs().max() < 1e-13: break
     return torch.sign(q - 0.5) * df.sqrt() * theta.tan()  # [..., Q]
 
+_MAX_ROUNDS = 100  # rejection rounds: each accepts > 95% of what is left, so 100 never run out in practice
+
 def _sample_gamma(a: Tensor, n: int, generator=None) -> Tensor:  # shapes [...] > 0
     "`n` Gamma(a, 1) draws per element by Marsaglia-Tsang: [...] -> [n, ...]"
+    bad = ~(torch.isfinite(a) & (a > 0))
+    if bad.any():  # NaN/inf would never be accepted: the loop below would spin forever
+        raise ValueError(f"cannot sample Gamma(a): {int(bad.sum())} of {a.numel()} shape values are not finite and positive "
+                         f"(e.g. {a[bad].flatten()[0].item()}); the model's outputs are NaN/inf, usually diverged weights: "
+                         "retrain with a lower learning_rate or a scaler_type")
     boost = a < 1  # Gamma(a) = Gamma(a + 1) * U^(1/a)
     a1 = torch.where(boost, a + 1, a)
     d = a1 - 1 / 3; c = 1 / (9 * d).sqrt()  # [...]
     out = torch.zeros(n, *a.shape, dtype=a.dtype, device=a.device)  # [n, ...]
     done = torch.zeros(out.shape, dtype=torch.bool, device=a.device)
-    while not done.all():  # each round accepts > 95% of what is left
+    for _ in range(_MAX_ROUNDS):
+        if done.all(): break
         x = torch.randn(out.shape, generator=generator, dtype=a.dtype, device=a.device)
         u = torch.rand(out.shape, generator=generator, dtype=a.dtype, device=a.device)
         v = (1 + c * x) ** 3
         ok = (v > 0) & (u.log() < 0.5 * x ** 2 + d - d * v + d * v.clamp_min(1e-30).log())
         out = torch.where(~done & ok, d * v, out); done = done | ok
+    if not done.all():
+        raise ValueError(f"Gamma sampling accepted no draw for {int((~done).sum())} values in {_MAX_ROUNDS} rounds "
+                         f"(shape e.g. {a.flatten()[0].item()}); pass finite, moderate parameters")
     u = torch.rand(out.shape, generator=generator, dtype=a.dtype, device=a.device)
     return torch.where(boost, out * u ** (1 / a), out)  # [n, ...]
 
@@ -244,6 +270,11 @@ class DistributionLoss(_Loss):
     def sample(self, params, n: int, generator=None) -> Tensor:  # params each [B, h]; number of draws
         "`n` draws from the forecast distribution, reproducible with a `torch.Generator`: -> [n, B, h]"
         loc, scale = params[0], params[1]
+        bad = [name for name, p in zip(('loc', 'scale', 'df'), params) if not torch.isfinite(p).all()]
+        if bad:
+            raise ValueError(f"cannot sample {self.distribution}: its parameters {bad} hold NaN/inf, so the network's "
+                             "weights or inputs are not finite (training diverged or the data is huge); retrain with a "
+                             "lower learning_rate or a scaler_type such as 'standard'")
         z = torch.randn(n, *loc.shape, generator=generator, dtype=loc.dtype, device=loc.device)  # [n, B, h]
         if self.distribution == 'StudentT':
             df = params[2]

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_train.ipynb #aaba91c0
 from __future__ import annotations
-import inspect, math, random, time
+import inspect, math, os, random, time
 from dataclasses import dataclass, field, asdict
 from typing import Callable, Protocol
 
@@ -14,14 +14,23 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['set_seed', 'get_device', 'use_threads', 'constant_lr', 'cosine_lr', 'TrainConfig', 'Batches', 'evaluate',
-           'TrainingDiverged', 'train']
+__all__ = ['MAX_SEED', 'MAX_THREADS', 'OPTIMIZERS', 'set_seed', 'get_device', 'use_threads', 'constant_lr', 'cosine_lr',
+           'TrainConfig', 'Batches', 'evaluate', 'TrainingDiverged', 'train']
 
 # %% ../nbs/05_train.ipynb #a633647f
-def set_seed(seed: int):  # seed for python's `random`, numpy and torch
-    "Seed every random number generator training uses"
+MAX_SEED = 2**32 - 1  # numpy's seeds stop here, and torch's take no more than 64 bits
+
+def _check_seed(seed):
+    "Raise unless `seed` is an int in [0, MAX_SEED]"
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise TypeError(f"random_seed must be an int, got {seed!r}")
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"random_seed={seed} is outside [0, 2**32 - 1] = [0, {MAX_SEED}], the seeds numpy and torch "
+                         f"both accept; pass a smaller non-negative seed (e.g. random_seed={int(seed) % 2**32})")
+
+def set_seed(seed: int):  # seed for python's `random`, numpy and torch, in [0, 2**32 - 1]
+    "Seed every random number generator training uses"
+    _check_seed(seed)
     random.seed(int(seed)); np.random.seed(int(seed) % 2**32); torch.manual_seed(int(seed))
 
 # %% ../nbs/05_train.ipynb #b687cb7a
@@ -40,14 +49,25 @@ def get_device(device: str | torch.device = 'auto') -> torch.device:  # 'auto', 
         raise ValueError(f"device={device!r} was requested but CUDA is not available; use device='auto' or 'cpu'")
     return dev
 
+MAX_THREADS = 4 * (os.cpu_count() or 1)  # more threads than this only oversubscribe; far more crash OpenMP
+
+def _check_threads(n):
+    "Raise unless `n` is None or an int in [1, MAX_THREADS]"
+    if n is None: return
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"num_threads must be a positive int or None, got {n!r}")
+    if n > MAX_THREADS:
+        raise ValueError(f"num_threads={n} is more than this machine can use: it has {os.cpu_count()} CPUs and at most "
+                         f"4 threads per CPU ({MAX_THREADS}) are allowed; pass num_threads=None (torch's default) or "
+                         f"a number up to {MAX_THREADS}")
+
 class use_threads:
     "Context manager: run torch with `n` threads inside the block (None leaves torch's setting alone)"
-    def __init__(self, n: int | None = 1): self.n = n
+    def __init__(self, n: int | None = 1): _check_threads(n); self.n = n
     def __enter__(self):
         self.old = torch.get_num_threads()
         if self.n is not None:
-            if not isinstance(self.n, int) or self.n < 1: raise ValueError(f"num_threads must be a positive int or None, got {self.n!r}")
-            torch.set_num_threads(self.n)
+            torch.set_num_threads(int(self.n))
         return self
     def __exit__(self, *exc): torch.set_num_threads(self.old)
 
@@ -76,7 +96,7 @@ class TrainConfig:
     random_seed: int = 0                 # seeds python, numpy and torch
     device: str = 'auto'                 # 'auto' (CUDA, then MPS, then CPU), 'cpu', 'cuda', ...
     num_threads: int | None = 1          # torch threads while training (None: leave torch's setting)
-    optimizer: str = 'Adam'              # name of a `torch.optim` optimizer
+    optimizer: str = 'Adam'              # name of a `torch.optim` optimizer, one of `OPTIMIZERS`
     lr_schedule: str = 'constant'        # 'constant' or 'cosine'
     verbose: bool = False                # show a progress bar with the current losses
 
@@ -93,14 +113,20 @@ class TrainConfig:
             raise ValueError(f"grad_clip_norm must be positive or None, got {self.grad_clip_norm!r}")
         if not (_is_number(self.weight_decay) and 0 <= self.weight_decay < float('inf')):
             raise ValueError(f"weight_decay must be a number >= 0, got {self.weight_decay!r}")
-        opt = getattr(torch.optim, str(self.optimizer), None)
-        if not (isinstance(opt, type) and issubclass(opt, torch.optim.Optimizer) and opt is not torch.optim.Optimizer):
-            raise ValueError(f"optimizer {self.optimizer!r} is not in torch.optim; use e.g. 'Adam', 'AdamW' or 'SGD'")
+        _check_seed(self.random_seed)
+        _check_threads(self.num_threads)
+        if self.optimizer not in OPTIMIZERS:
+            why = ('needs a closure or sparse gradients, or takes no weight_decay' if hasattr(torch.optim, str(self.optimizer))
+                   else 'is not in torch.optim')
+            raise ValueError(f"optimizer {self.optimizer!r} {why}; use one of the supported optimizers {list(OPTIMIZERS)}")
         if not isinstance(self.verbose, bool): raise TypeError(f"verbose must be True or False, got {self.verbose!r}")
         if self.lr_schedule not in _SCHEDULES:
             raise ValueError(f"lr_schedule must be one of {sorted(_SCHEDULES)}, got {self.lr_schedule!r}")
 
 _SCHEDULES = {'constant': constant_lr, 'cosine': cosine_lr}
+# torch.optim classes the loop can drive: `step()` without a closure, dense gradients, `lr` and `weight_decay`
+OPTIMIZERS = tuple(o for o in ('Adam', 'AdamW', 'SGD', 'RMSprop', 'Adagrad', 'Adadelta', 'Adamax', 'NAdam', 'RAdam',
+                               'ASGD', 'Adafactor') if hasattr(torch.optim, o))
 
 def _is_number(v) -> bool: return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 

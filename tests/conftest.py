@@ -10,5 +10,7 @@ from hypothesis import settings
 
 torch.set_num_threads(1)
 
-settings.register_profile('ci', derandomize=True, print_blob=True)
-if os.environ.get('CI'): settings.load_profile('ci')
+# no deadlines: examples do variable work (training steps, frames of drawn sizes) and a loaded machine is slow
+settings.register_profile('ci', derandomize=True, print_blob=True, deadline=None)
+settings.register_profile('local', deadline=None)
+settings.load_profile('ci' if os.environ.get('CI') else 'local')

@@ -9,11 +9,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
+
+from helpers import run_timed
 
 from lstm_forecast.baselines import HistoricAverage, Naive, RandomWalkWithDrift, SeasonalNaive
-from lstm_forecast.data import check_df, read_series, synthetic_panel
+from lstm_forecast.data import check_alias, check_df, future_dates, read_series, synthetic_panel
 from lstm_forecast.forecaster import Forecasters, LSTMForecast
-from lstm_forecast.losses import MAE, DistributionLoss, MQLoss
+from lstm_forecast.losses import MAE, DistributionLoss, MQLoss, _sample_gamma
+from lstm_forecast.train import set_seed, use_threads
 
 H, L = 3, 5
 TINY = dict(max_steps=5, encoder_hidden_size=8, decoder_hidden_size=8, input_size=L)
@@ -257,10 +261,10 @@ CTOR = {  # LSTMForecast argument -> bad values
     'decoder_hidden_size': [0, 'a'], 'decoder_layers': [-1, None], 'futr_exog_list': [1, [1], ['a', 'a'], ['y']],
     'hist_exog_list': [[None], 5], 'stat_exog_list': [3.0, ['unique_id']], 'recurrent': [1, 'yes', None], 'h_train': [0, 1.0],
     'max_steps': [0, 1.5, '10', None], 'learning_rate': [0, -1, 'a', np.inf, np.nan, True], 'batch_size': [0, 1.5],
-    'val_check_steps': [0, 'a'], 'early_stop_patience_steps': [0, -2, 1.5], 'random_seed': [-1, 1.5, '0', None],
+    'val_check_steps': [0, 'a'], 'early_stop_patience_steps': [0, -2, 1.5], 'random_seed': [-1, 1.5, '0', None, 2**64],
     'freq': ['monthly', 0, 1.5, []], 'alias': ['', 1, None], 'n_samples': [0, 1.5], 'device': ['gpu', 1],
-    'num_threads': [0, 1.5, '1'], 'lstm_impl': ['keras', None], 'verbose': ['yes', None], 'grad_clip_norm': [-1, 'a'],
-    'optimizer': ['Adamm', 'lr_scheduler', None], 'lr_schedule': ['linear'], 'weight_decay': ['a', -1], 'bogus_option': [1],
+    'num_threads': [0, 1.5, '1', 10**6], 'lstm_impl': ['keras', None], 'verbose': ['yes', None], 'grad_clip_norm': [-1, 'a'],
+    'optimizer': ['Adamm', 'lr_scheduler', None, 'LBFGS', 'SparseAdam'], 'lr_schedule': ['linear'], 'weight_decay': ['a', -1], 'bogus_option': [1],
 }
 for arg, values in CTOR.items():
     for v in values:
@@ -293,6 +297,30 @@ for B in (Naive, SeasonalNaive, HistoricAverage, RandomWalkWithDrift):
     ARGS[f'{B.__name__} freq=1 on dates'] = (lambda df, B=B, kw=kw: B(3, freq=1, **kw).fit(df), [panel], (ValueError, ['freq=1 does not match the datetime ds', 'pass an offset alias']))
 ARGS['Forecasters.fit(df=5)'] = (lambda: Forecasters([Naive(3)]).fit(5), [], (TypeError, ['expected a long DataFrame']))
 ARGS['Forecasters.cross_validation(n_windows=0)'] = (lambda df: Forecasters([Naive(3)]).cross_validation(df, n_windows=0), [panel], (ValueError, ['n_windows must be >= 1']))
+# issue 15: levels without their own columns, samplers fed NaN, overflowing timestamps, reserved aliases, huge y
+for lv in (1e-9, [80, 80.0000001]):
+    frag = 'too close to 0' if lv == 1e-9 else 'level=80.0000001 has more digits than interval column names keep'
+    ARGS[f'LSTM predict level={lv}'] = (lambda f, lv=lv: exog_model()[0].predict(futr_df=f, level=lv), [futr], (ValueError, [frag]))
+    ARGS[f'MQLoss level={lv}'] = (lambda lv=lv: MQLoss(level=lv), [], (ValueError, [frag]))
+    ARGS[f'DistributionLoss level={lv}'] = (lambda lv=lv: DistributionLoss('StudentT', level=lv), [], (ValueError, [frag]))
+for v in (float('nan'), float('inf')):
+    ARGS[f'_sample_gamma({v})'] = (lambda v=v: _sample_gamma(torch.tensor([v]), 2), [], (ValueError, ['cannot sample Gamma(a)', 'not finite']))
+ARGS['StudentT sample with NaN df'] = (lambda: DistributionLoss('StudentT').sample((torch.zeros(1, 1), torch.ones(1, 1), torch.full((1, 1), float('nan'))), 2),
+                                       [], (ValueError, ["parameters ['df'] hold NaN/inf", 'lower learning_rate']))
+ARGS['set_seed(2**64)'] = (lambda: set_seed(2**64), [], (ValueError, ['is outside [0, 2**32 - 1]']))
+ARGS['use_threads(10**6)'] = (lambda: use_threads(10**6), [], (ValueError, ['is more than this machine can use', 'num_threads=None']))
+ARGS['future_dates overflow int64'] = (lambda: future_dates(np.array([2**63 - 5]), 1, 12), [], (ValueError, ['the future ds overflow int64', 'df.ds - df.ds.min()']))
+ARGS['Naive on int ds near int64 max'] = (lambda df: Naive(H).fit(df.assign(ds=df.groupby('unique_id').cumcount() + (2**63 - 31))), [panel],
+                                          (ValueError, ['the future ds overflow int64']))
+ARGS['future_dates beyond 2262'] = (lambda: future_dates(pd.DatetimeIndex(['2262-03-01']).as_unit('ns'), 'MS', 3), [], (ValueError, ['the latest date pandas can represent']))
+for B in (Naive, SeasonalNaive, HistoricAverage, RandomWalkWithDrift):
+    kw = {'season_length': 2} if B is SeasonalNaive else {}
+    for alias in ('y', 'cutoff'):
+        ARGS[f'{B.__name__}(alias={alias!r})'] = (lambda B=B, kw=kw, alias=alias: B(3, alias=alias, **kw), [],
+                                                  (ValueError, [f'alias={alias!r} is reserved', 'pass another alias']))
+    ARGS[f'{B.__name__} y near 1e306'] = (lambda df, B=B, kw=kw: B(H, **kw).fit(df.assign(y=df.y * 1e306)).predict(level=[80]), [panel],
+                                           (ValueError, ['are not finite (inf/NaN)', 'rescale y']))
+ARGS['check_alias(unique_id)'] = (lambda: check_alias('unique_id'), [], (ValueError, ["alias='unique_id' is reserved"]))
 ARGS['check_df(df=list)'] = (lambda: check_df([1, 2]), [], (TypeError, ['check_df expects a pandas DataFrame', 'read_series']))
 ARGS['check_df(h=2.5)'] = (lambda df: check_df(df, h=2.5), [panel], (ValueError, ['h=2.5 must be a non-negative integer']))
 ARGS['check_df(h=True)'] = (lambda df: check_df(df, h=True), [panel], (ValueError, ['h=True must be a non-negative integer']))
@@ -343,6 +371,11 @@ READ = {
                           ValueError, ['no numeric column', 'pass target_col=']),
     'unparseable time column': (lambda t: read_series(pd.DataFrame({'when': ['2020-01-01', 'later'], 'v': [1., 2.]}), time_col='when'),
                                 ValueError, ["could not parse the time column 'when'", 'pd.to_datetime']),
+    'rows with more fields than the header': (lambda t: read_series(_csv(t, 'm.csv', 'ds,y\n2000-01-01,101,1\n2000-01-02,102,1\n')), ValueError,
+                                              ['its rows have more fields than its header row', 'check the separator']),
+    'ambiguous day/month dates': (lambda t: read_series(pd.DataFrame({'d': ['01/02/2000', '01/03/2000', '01/04/2000'], 'y': [1., 2., 3.]})),
+                                  ValueError, ["the dates in 'd' are ambiguous", 'YYYY-MM-DD']),
+    'a directory': (lambda t: read_series(str(t)), ValueError, ['is a directory, not a CSV file']),
     '3-level MultiIndex Series': (lambda t: read_series(pd.Series([1.], index=pd.MultiIndex.from_tuples([(1, 2, 3)]))), ValueError,
                                   ['needs exactly 2 levels']),
 }
@@ -374,7 +407,7 @@ def _cli(args, cwd):
     exe = shutil.which('lstm_forecast')
     cmd = [exe] if exe else [sys.executable, '-c', 'from lstm_forecast.cli import cli; cli()']
     env = dict(os.environ, OMP_NUM_THREADS='1', MPLBACKEND='Agg')
-    return subprocess.run(cmd + list(args), cwd=cwd, capture_output=True, text=True, timeout=300, env=env)
+    return run_timed(cmd + list(args), f"lstm_forecast {' '.join(map(str, args))}", timeout=900, cwd=cwd, env=env)
 
 
 CLI = {  # name -> (frame to write as data.csv or None, extra args, expected: 0 or stderr fragments)
@@ -385,6 +418,12 @@ CLI = {  # name -> (frame to write as data.csv or None, extra args, expected: 0 
     'level 150': (panel, ['--level', '150'], ['--level: level must hold numbers strictly between 0 and 100']),
     'too short for the holdout': (lambda: panel(T=20), ['--h', '12'], ["series 'S0' has 20 rows, too few for the holdout", 'lower --h']),
     'constant series': (lambda: panel().assign(y=7.), ['--h', '3', '--max-steps', '5'], 0),
+    'level 1e-9': (panel, ['--level', '1e-9'], ['--level: level=1e-09 is too close to 0 to form interval columns']),
+    'level with 9 digits': (panel, ['--level', '12.3456789'], ['--level: level=12.3456789 has more digits', 'pass level=12.3457']),
+    'out is the input': (panel, ['--out', 'data.csv'], ['--out data.csv is the input CSV']),
+    'out and plot the same': (panel, ['--out', 'f', '--plot', 'f'], ['--out and --plot are the same file (f)']),
+    'csv is a directory': (panel, ['--csv', '.'], ['--csv . is a directory, not a CSV file']),
+    'save-model into the working folder': (panel, ['--save-model', '.'], ['--save-model . holds the working folder']),
 }
 
 

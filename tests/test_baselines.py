@@ -1,4 +1,5 @@
 "Baselines: exact values, intervals, ragged panels, timestamps and errors."
+import warnings
 from statistics import NormalDist
 
 import numpy as np
@@ -214,3 +215,20 @@ def test_categorical_ids_with_unused_categories():
     a = SeasonalNaive(3, season_length=2).fit(df).predict(level=[80])
     b = SeasonalNaive(3, season_length=2).fit(cat).predict(level=[80])
     pd.testing.assert_frame_equal(a, b.assign(unique_id=b.unique_id.astype(a.unique_id.dtype)))
+
+
+# ---------------------------------------------------------------- issue 15: huge y, reserved aliases
+@pytest.mark.parametrize('B', [Naive, HistoricAverage, RandomWalkWithDrift, lambda h: SeasonalNaive(h, season_length=2)])
+def test_forecasts_or_intervals_that_overflow_are_refused(B):
+    df = pd.DataFrame({'unique_id': 'a', 'ds': np.arange(8), 'y': np.array([1., 3., 2., 5., 4., 6., 5., 8.]) * 1e306})
+    with pytest.raises(ValueError, match=r'are not finite \(inf/NaN\) for series \[.a.\].*rescale y'):
+        with warnings.catch_warnings():
+            warnings.simplefilter('error')  # no RuntimeWarning on the way: the overflow is reported, not warned
+            B(2).fit(df).predict(level=[80])
+
+
+@pytest.mark.parametrize('alias', ['unique_id', 'ds', 'y', 'cutoff'])
+def test_baselines_refuse_reserved_aliases(alias):
+    for B in (Naive, HistoricAverage, RandomWalkWithDrift):
+        with pytest.raises(ValueError, match=f"alias={alias!r} is reserved"): B(3, alias=alias)
+    with pytest.raises(ValueError, match='is reserved'): SeasonalNaive(3, season_length=2, alias=alias)

@@ -1,4 +1,5 @@
 "lstm_forecast.data: check_df's errors and guarantees, frequencies, read_series, the bundled and synthetic data."
+import re
 from pathlib import Path
 
 import numpy as np
@@ -6,7 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from lstm_forecast.data import (air_passengers_panel, check_df, future_dates, infer_freq, load_air_passengers,
+from lstm_forecast.data import (air_passengers_panel, check_alias, check_df, future_dates, infer_freq, load_air_passengers,
                                 make_future_dataframe, normalize_freq, read_series, synthetic_panel, _ar1)
 
 FAST = settings(max_examples=60, deadline=None)
@@ -303,3 +304,87 @@ def test_ar1_scan_equals_the_recursion(T, phi, seed):
     e = np.random.default_rng(seed).standard_normal((2, T))
     np.testing.assert_allclose(_ar1(e, np.array([phi, phi / 2])), np.stack([_loop(e[0], phi), _loop(e[1], phi / 2)]),
                                rtol=1e-9, atol=1e-9)
+
+
+# ---------------------------------------------------------------- issue 15: CSVs pandas would misread, ds overflow, aliases
+def _write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text)
+    return str(p)
+
+
+def test_semicolon_csv_with_decimal_commas_is_read_right_and_said(tmp_path, capsys):
+    p = _write(tmp_path, 'eu.csv', 'Month;Passengers\n' + ''.join(f'1949-{m:02d}-01;{100 + m},5\n' for m in range(1, 13)))
+    df = read_series(p)
+    assert df.y.tolist() == [100.5 + m for m in range(1, 13)]  # not y = 5 read from after the comma
+    assert df.ds.iloc[1] == pd.Timestamp('1949-02-01')
+    assert "read CSV 'eu.csv' (separated by semicolons, decimal commas)" in capsys.readouterr().out
+    tab = read_series(_write(tmp_path, 't.csv', 'ds\ty\n2000-01-01\t1.5\n2000-01-02\t2\n'), verbose=False)
+    assert tab.y.tolist() == [1.5, 2.] and 'separated by tabs' in tab.attrs['read_series']
+
+
+def test_rows_with_more_fields_than_the_header_are_refused(tmp_path):
+    p = _write(tmp_path, 'm.csv', 'Month,Passengers\n' + ''.join(f'1949-{m:02d}-01,{100 + m},1\n' for m in range(1, 13)))
+    with pytest.raises(ValueError, match=r"its rows have more fields than its header row \(e.g. '1949-01-01,101,1'\)"):
+        read_series(p)
+
+
+def test_to_csv_index_column_is_dropped_not_forecast(tmp_path):
+    pd.DataFrame({'Month': pd.date_range('2000-01-01', periods=30, freq='MS'), 'y': np.arange(30.)}).to_csv(tmp_path / 'i.csv')
+    df = read_series(str(tmp_path / 'i.csv'), verbose=False)
+    assert df.unique_id.unique().tolist() == ['y'] and len(df) == 30
+    assert "dropped ['Unnamed: 0']" in df.attrs['read_series']
+    shuffled = pd.DataFrame({'ds': np.arange(5), 'a': [1., 2, 3, 4, 5], 'b': 2.}, index=[4, 0, 3, 1, 2])
+    shuffled.to_csv(tmp_path / 's.csv')
+    assert read_series(str(tmp_path / 's.csv'), verbose=False).unique_id.unique().tolist() == ['a', 'b']
+    wide_dates = read_series(pd.DataFrame({'Unnamed: 0': ['2000-01-01', '2000-01-02'], 'a': [1., 2.]}), verbose=False)
+    assert wide_dates.ds.iloc[1] == pd.Timestamp('2000-01-02')  # an unnamed date column is the time, not dropped
+
+
+@pytest.mark.parametrize('fmt, freq, note', [('%d/%m/%Y', 'D', "read day-first (e.g. '13/01/2000' is dd/mm)"),
+                                             ('%m/%d/%Y', 'D', "read month-first (e.g. '01/13/2000' is mm/dd)")])
+def test_numeric_dates_with_a_field_past_12(fmt, freq, note):
+    ds = pd.date_range('2000-01-01', periods=20, freq='D')
+    df = read_series(pd.DataFrame({'date': ds.strftime(fmt), 'y': np.arange(20.)}), verbose=False)
+    assert (df.ds.to_numpy() == ds.to_numpy()).all() and note in df.attrs['read_series']
+
+
+def test_day_first_monthly_dates_are_not_read_as_daily():
+    ds = pd.date_range('2000-01-01', periods=30, freq='MS')
+    df = read_series(pd.DataFrame({'date': ds.strftime('%d/%m/%Y'), 'y': np.arange(30.)}), verbose=False)
+    assert (df.ds.to_numpy() == ds.to_numpy()).all()
+    assert 'read day-first: the only reading that gives a regular frequency' in df.attrs['read_series']
+    assert check_df(df)[1] == 'MS'
+    with pytest.raises(ValueError, match="the dates in 'date' are ambiguous: '01/02/2000' could be day-first"):
+        read_series(pd.DataFrame({'date': ds[:12].strftime('%d/%m/%Y'), 'y': np.arange(12.)}))  # daily Jan 1-12 fits too
+
+
+def test_a_directory_is_not_a_csv(tmp_path):
+    with pytest.raises(ValueError, match='is a directory, not a CSV file'): read_series(str(tmp_path))
+
+
+def test_guesses_are_printed_when_verbose(capsys):
+    read_series(pd.DataFrame({'a': [1., 2.]}, index=pd.DatetimeIndex(['2000-01-01', '2000-01-02'], name='when')))
+    out = capsys.readouterr().out
+    assert "index 'when' -> column" in out and "time column 'when' -> ds" in out
+    read_series(pd.DataFrame({'a': [1., 2.]}), verbose=False)
+    assert capsys.readouterr().out == ''
+
+
+def test_future_ds_that_overflow_are_refused():
+    with pytest.raises(ValueError, match='the future ds overflow int64: the last ds 9223372036854775803 plus h=12'):
+        future_dates(np.array([2**63 - 5]), 1, 12)
+    df = pd.DataFrame({'unique_id': 'a', 'ds': 2**63 - 20 + np.arange(10), 'y': 1.})
+    with pytest.raises(ValueError, match='shift the integer ds to start near 0'): make_future_dataframe(df, h=12)
+    assert make_future_dataframe(df, h=10).ds.iloc[-1] == 2**63 - 1
+    with pytest.raises(ValueError, match='the latest date pandas can represent'):
+        future_dates(pd.DatetimeIndex(['2262-03-01']).as_unit('ns'), 'MS', 3)
+
+
+@pytest.mark.parametrize('alias, exc, msg', [('y', ValueError, "alias='y' is reserved"), ('cutoff', ValueError, 'is reserved'),
+                                             ('unique_id', ValueError, 'is reserved'), ('ds', ValueError, 'is reserved'),
+                                             ('', TypeError, 'non-empty string'), (' ', TypeError, 'non-empty string'), (None, TypeError, 'got None'),
+                                             (3, TypeError, 'must be a non-empty string')])
+def test_check_alias(alias, exc, msg):
+    with pytest.raises(exc, match=re.escape(msg)): check_alias(alias)
+    assert check_alias('LSTM') == 'LSTM'

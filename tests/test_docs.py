@@ -2,6 +2,8 @@
 import filecmp, os, subprocess, sys
 from pathlib import Path
 
+from helpers import run_timed
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -23,7 +25,7 @@ def test_processed_docs_use_the_top_level_quarto_yml(tmp_path):
     (work / '_quarto.yml').write_text((work / '_quarto.yml').read_text() + marker)
     code = ("from nbdev.serve import proc_nbs; from nbdev.config import get_config; "
             "print(proc_nbs(get_config().nbs_path, n_workers=0, file_glob='index.ipynb'))")
-    res = subprocess.run([sys.executable, '-c', code], cwd=work, capture_output=True, text=True, timeout=600)
+    res = run_timed([sys.executable, '-c', code], "nbdev's proc_nbs on a copy of the repo", timeout=1200, cwd=work)
     assert res.returncode == 0, res.stderr
     proc = work / '_proc' / '_quarto.yml'
     assert proc.exists() and marker in proc.read_text()

@@ -1,6 +1,7 @@
 "Losses: the quantile and likelihood estimators are right, intervals are ordered, the mask excludes targets."
 import inspect
 import math
+import re
 
 import pytest
 import torch
@@ -250,3 +251,81 @@ def test_distribution_errors_and_repr():
     loss = DistributionLoss('Normal')
     with pytest.raises(ValueError, match='strictly between 0 and 1'):
         loss.quantiles(loss.domain_map(raw_for(loss)), [0.0])
+
+
+# ---------------------------------------------------------------- issue 15: tiny levels, non-finite sampler inputs
+@pytest.mark.parametrize('level, msg', [(1e-9, "level=1e-09 is too close to 0 to form interval columns"),
+                                        ([80, 99.9999999], 'is too close to 100'),
+                                        ([80, 80.0000001], 'level=80.0000001 has more digits than interval column names keep'),
+                                        (12.3456789, "(6 significant digits: 'lo-12.3457')")])
+def test_levels_without_their_own_columns_are_refused(level, msg):
+    from lstm_forecast.losses import _check_level
+    for call in (lambda: _check_level(level), lambda: level_to_quantiles(level), lambda: MQLoss(level=level),
+                 lambda: DistributionLoss('Normal', level=level)):
+        with pytest.raises(ValueError, match=re.escape(msg)): call()
+
+
+def test_quantile_columns_never_repeat_a_name():
+    with pytest.raises(ValueError, match="give the column 'LSTM-median' more than once"):
+        quantile_columns([0.5, 0.4999999999])
+    assert quantile_columns(level_to_quantiles([0.001, 99.99])) == [
+        'LSTM-median', 'LSTM-lo-99.99', 'LSTM-lo-0.001', 'LSTM-hi-0.001', 'LSTM-hi-99.99']
+
+
+_GAMMA = '''
+import torch
+from lstm_forecast.losses import _sample_gamma
+try: _sample_gamma(torch.tensor([{v}]), 2)
+except ValueError as e: print('ValueError:', e)
+'''
+
+
+@pytest.mark.parametrize('v', ["float('nan')", "float('inf')", '0.', '-1.'])
+def test_sample_gamma_refuses_non_finite_shapes_instead_of_hanging(v):
+    "In a subprocess with a time limit: the unfixed sampler spins forever on NaN/inf"
+    import subprocess, sys
+    from helpers import run_timed
+    r = run_timed([sys.executable, '-c', _GAMMA.format(v=v)], f'_sample_gamma({v})', timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert 'ValueError: cannot sample Gamma(a)' in r.stdout and 'not finite and positive' in r.stdout, r.stdout
+
+
+def test_studentt_sampling_refuses_nan_parameters():
+    "In a subprocess with a time limit, like the sampler test: unfixed, this call never returns"
+    import subprocess, sys
+    from helpers import run_timed
+    code = """
+import torch
+from lstm_forecast.losses import DistributionLoss
+dl = DistributionLoss('StudentT')
+params = dl.domain_map(torch.tensor([[[0., 0., float('nan')]]]))
+try: dl.sample(params, 2, torch.Generator().manual_seed(0))
+except ValueError as e: print('ValueError:', e)
+"""
+    r = run_timed([sys.executable, '-c', code], 'DistributionLoss.sample with a NaN df', timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "ValueError: cannot sample StudentT: its parameters ['df'] hold NaN/inf" in r.stdout, r.stdout
+
+
+def test_recurrent_studentt_with_diverged_weights_raises_not_hangs():
+    "The path of the report: recurrent=True samples paths; weights of NaN/1e30 must give a ValueError"
+    import subprocess, sys
+    from helpers import run_timed
+    code = '''
+import torch
+from lstm_forecast.data import synthetic_panel
+from lstm_forecast.forecaster import LSTMForecast
+from lstm_forecast.losses import DistributionLoss
+df = synthetic_panel(n_series=2, min_length=30, max_length=30, freq='D')
+m = LSTMForecast(h=3, input_size=5, max_steps=3, encoder_hidden_size=8, decoder_hidden_size=8, recurrent=True,
+                 loss=DistributionLoss('StudentT')).fit(df)
+for bad in (float('nan'), 1e30):
+    with torch.no_grad():
+        for p in m.model_.parameters(): p.fill_(bad)
+    try: m.predict(); print('no error')
+    except ValueError as e: print('ValueError:', e)
+'''
+    r = run_timed([sys.executable, '-c', code], 'recurrent StudentT forecast with NaN/1e30 weights', timeout=300)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.strip().splitlines()
+    assert len(lines) == 2 and all(l.startswith('ValueError:') for l in lines), r.stdout

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import run_timed
+
 ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT / 'nbs'
 
@@ -31,8 +33,8 @@ sys.exit(0 if ok else 1)
 @pytest.mark.parametrize('nb', notebooks(), ids=lambda p: p.relative_to(NBS).as_posix())
 def test_notebook(nb):
     env = dict(os.environ, MPLBACKEND='Agg', OMP_NUM_THREADS='1', PYTHONHASHSEED='0')
-    res = subprocess.run([sys.executable, '-c', _RUNNER, str(nb), os.environ.get('LSTM_FORECAST_TEST_FLAGS', '')],
-                         cwd=NBS, env=env, capture_output=True, text=True, timeout=900)
+    res = run_timed([sys.executable, '-c', _RUNNER, str(nb), os.environ.get('LSTM_FORECAST_TEST_FLAGS', '')],
+                    f'notebook {nb.relative_to(NBS).as_posix()}', timeout=1800, cwd=NBS, env=env)
     assert res.returncode == 0, f'{nb.name} failed:\n{res.stdout}\n{res.stderr[-8000:]}'
 
 

@@ -8,6 +8,8 @@ import pandas as pd
 import pytest
 import torch
 
+from helpers import run_timed
+
 from lstm_forecast.data import synthetic_panel
 from lstm_forecast.forecaster import LSTMForecast
 from lstm_forecast.losses import DistributionLoss
@@ -45,7 +47,7 @@ print(json.dumps(out))
 
 def run_process(*jobs, hashseed):
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONHASHSEED=str(hashseed))
-    r = subprocess.run([sys.executable, '-c', SCRIPT, *jobs], capture_output=True, text=True, timeout=300, env=env)
+    r = run_timed([sys.executable, '-c', SCRIPT, *jobs], f'the reproducibility process {jobs}', timeout=900, env=env)
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout.strip().splitlines()[-1])
 

@@ -1,10 +1,13 @@
 "The training loop: seeds, early stopping, best weights, divergence and interruption."
+import os, re
+
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from lstm_forecast.train import TrainConfig, TrainingDiverged, evaluate, set_seed, train, get_device, use_threads
+from lstm_forecast.train import (MAX_THREADS, OPTIMIZERS, TrainConfig, TrainingDiverged, evaluate, set_seed, train, get_device,
+                                 use_threads)
 
 
 class Windows:
@@ -127,3 +130,49 @@ def test_devices_and_threads():
     assert torch.get_num_threads() == n
     with pytest.raises(ValueError, match='num_threads'):
         with use_threads(0): pass
+
+
+# ---------------------------------------------------------------- issue 15: threads, seeds, optimizers
+def test_num_threads_is_bounded_before_torch_sees_it():
+    "In a subprocess: torch.set_num_threads(10**6) kills the process, so the refusal must come first"
+    import subprocess, sys
+    from helpers import run_timed
+    code = '''
+from lstm_forecast.data import synthetic_panel
+from lstm_forecast.forecaster import LSTMForecast
+try: LSTMForecast(h=3, input_size=5, max_steps=2, num_threads=10**6).fit(synthetic_panel(n_series=1, freq='D')); print('fitted')
+except ValueError as e: print('ValueError:', e)
+'''
+    r = run_timed([sys.executable, '-c', code], 'LSTMForecast(num_threads=10**6).fit', timeout=300)
+    assert r.returncode == 0, (r.returncode, r.stderr[-2000:])
+    assert 'ValueError: num_threads=1000000 is more than this machine can use' in r.stdout, r.stdout
+    assert f'up to {MAX_THREADS}' in r.stdout
+
+
+def test_threads_limit_and_messages():
+    assert MAX_THREADS == 4 * (os.cpu_count() or 1)
+    TrainConfig(num_threads=MAX_THREADS); TrainConfig(num_threads=None)
+    with pytest.raises(ValueError, match='num_threads=.* is more than this machine can use'): TrainConfig(num_threads=MAX_THREADS + 1)
+    with pytest.raises(ValueError, match='is more than this machine can use'): use_threads(10**6)
+    with pytest.raises(ValueError, match='num_threads must be a positive int or None'): use_threads(0)
+
+
+@pytest.mark.parametrize('seed', [2**64, 2**32, -1])
+def test_seeds_outside_the_numpy_torch_range_are_refused(seed):
+    for call in (lambda: set_seed(seed), lambda: TrainConfig(random_seed=seed)):
+        with pytest.raises(ValueError, match=re.escape(f'random_seed={seed} is outside [0, 2**32 - 1]')): call()
+    set_seed(2**32 - 1); TrainConfig(random_seed=2**32 - 1)
+
+
+@pytest.mark.parametrize('name', ['LBFGS', 'SparseAdam', 'Rprop', 'Optimizer', 'lr_scheduler'])
+def test_unsupported_optimizers_are_refused_with_the_list(name):
+    with pytest.raises(ValueError, match=re.escape(f"optimizer {name!r}")) as e: TrainConfig(optimizer=name)
+    assert "use one of the supported optimizers ['Adam', 'AdamW', 'SGD'" in str(e.value)
+
+
+@pytest.mark.parametrize('name', OPTIMIZERS)
+def test_every_supported_optimizer_trains(name):
+    "An LSTM has 1-d biases and dense gradients: every listed optimizer must drive it with weight_decay"
+    set_seed(0)
+    hist = train(Net(), mse, TR, config=TrainConfig(max_steps=3, optimizer=name, weight_decay=0.01, batch_size=8))
+    assert len(hist['train']) == 3 and np.isfinite(hist['train'].loss).all()
