@@ -568,4 +568,7 @@ def check_alias(alias,  # a model's name: its forecast column
         raise ValueError(f'{name}={alias!r} is reserved: forecast frames already have a column {alias!r} '
                          f'(the reserved names are {list(RESERVED_NAMES)}); pass another {name}, '
                          f'e.g. {name}={alias + "_model"!r}')
+    if '-lo-' in alias or '-hi-' in alias or alias.endswith('-median'):
+        raise ValueError(f'{name}={alias!r} looks like an interval column (<alias>-median, <alias>-lo-<level>, '
+                         f'<alias>-hi-<level>) and could collide with another model\'s; pass another {name}')
     return alias

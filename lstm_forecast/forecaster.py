@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .data import check_df, make_future_dataframe, read_series, future_dates, normalize_freq
+from .data import check_df, check_alias, make_future_dataframe, read_series, future_dates, normalize_freq
 from .windows import SeriesPanel, make_windows, gather_windows
 from .scalers import scale_windows
 from .model import LSTMNet
@@ -93,16 +93,6 @@ def _check_int(name, v, lo=1, none_ok=False, hi=None):
     if hi is not None and v > hi: raise ValueError(f"{name} must be <= {hi}, got {v}")
     return int(v)
 
-_RESERVED = ('unique_id', 'ds', 'y', 'cutoff')
-
-def _check_alias(alias):
-    "A model's column name: not a key column, not a name its interval columns would collide with"
-    if not isinstance(alias, str) or not alias.strip(): raise TypeError(f"alias must be a non-empty string, got {alias!r}")
-    if alias in _RESERVED or '-lo-' in alias or '-hi-' in alias or alias.endswith('-median'):
-        raise ValueError(f"alias={alias!r} would collide with the columns {list(_RESERVED)} or with interval columns "
-                         f"(<alias>-median, -lo-<level>, -hi-<level>); choose another name, e.g. alias='LSTM'")
-    return alias
-
 def _check_names(name, v):
     if v is None: return []
     if isinstance(v, str): v = [v]
@@ -170,7 +160,7 @@ class LSTMForecast:
         if recurrent and self.hist_exog_list:
             raise ValueError("recurrent=True cannot use hist_exog_list: their future values are unknown during the rollout; "
                              "use the direct head (recurrent=False) or move them to futr_exog_list if they are known ahead")
-        self.alias, self.freq = _check_alias(alias), freq
+        self.alias, self.freq = check_alias(alias), freq
         self.n_samples = _check_int('n_samples', n_samples)
         if lstm_impl not in ('torch', 'custom'): raise ValueError(f"lstm_impl must be 'torch' or 'custom', got {lstm_impl!r}")
         self.lstm_impl, self.device = lstm_impl, device
@@ -844,7 +834,7 @@ class Forecasters:
         for m in models:
             if not (hasattr(m, 'fit') and hasattr(m, 'predict') and hasattr(m, 'alias')):
                 raise TypeError(f"{m!r} is not a forecaster: it needs fit, predict and an alias")
-        aliases = [_check_alias(m.alias) for m in models]
+        aliases = [check_alias(m.alias) for m in models]
         dup = sorted({a for a in aliases if aliases.count(a) > 1})
         if dup: raise ValueError(f"several models share the alias {dup}; give each a distinct alias=...")
         hs = {m.alias: getattr(m, 'h', None) for m in models}
