@@ -3,7 +3,7 @@ baselines, `Forecasters` and the `lstm_forecast` command. Each bad input gets a 
 names the problem and the fix (pinned by fragments); nothing raises KeyError/IndexError/a torch error or returns NaN,
 and the caller's frames are never mutated, not even by a call that raises. Run this file as a script to print the
 table of every case and what it produced."""
-import copy, os, shutil, subprocess, sys, warnings
+import copy, os, shutil, subprocess, sys, tempfile, warnings
 from pathlib import Path
 
 import numpy as np
@@ -100,7 +100,7 @@ DATA = {
     'empty frame': (lambda: panel().iloc[:0], (ValueError, ['df is empty (0 rows)', 'pass a frame with at least one series']), {}),
     'no y column': (lambda: panel().drop(columns='y'), (ValueError, ["missing column(s) ['y']", 'Rename them or pass']),
                     dict.fromkeys(['LSTM.fit', 'LSTM.predict', 'LSTM.cross_validation', 'Forecasters.fit'],
-                                  (ValueError, ["df has no 'y' column", 'name the target column y']))),
+                                  (ValueError, ["df has no column 'y'", 'name your target column y']))),
     'exog column absent': (lambda: panel().drop(columns='x'), (ValueError, ["missing column(s) ['x']", 'Rename them or pass']), NO_EXOG),
     'not a frame': (lambda: panel().to_numpy(), (TypeError, ['DataFrame']), {}),
 }
@@ -229,8 +229,6 @@ ARGS = {  # name -> (call taking the frames, frames, expected)
                            (ValueError, ["series 'S0' has 30 rows, too short for input_size=5 + h=3 + val_size=25", 'lower input_size or val_size'])),
     'backtest too many windows': (lambda df: Forecasters([Naive(H)]).cross_validation(df, n_windows=20), [panel],
                                   (ValueError, ["series 'S0' has 30 rows: too short for 20 windows of h=3", 'use fewer windows'])),
-    'y beyond float32': (lambda df: LSTMForecast(h=H, **TINY).fit(df.assign(y=df.y * 1e37)), [panel],
-                         (ValueError, ["column 'y' holds", 'beyond the float32 range', 'rescale it'])),
 }
 
 # horizons and levels, at every place that takes them
@@ -320,6 +318,23 @@ for B in (Naive, SeasonalNaive, HistoricAverage, RandomWalkWithDrift):
                                                   (ValueError, [f'alias={alias!r} is reserved', 'pass another alias']))
     ARGS[f'{B.__name__} y near 1e306'] = (lambda df, B=B, kw=kw: B(H, **kw).fit(df.assign(y=df.y * 1e306)).predict(level=[80]), [panel],
                                            (ValueError, ['are not finite (inf/NaN)', 'rescale y']))
+# issue 15, the forecaster: save never deletes what it did not write, fit never guesses, aliases never overwrite keys
+def _user_folder():
+    d = Path(tempfile.mkdtemp()); (d / 'notes.txt').write_text('mine')
+    return d
+ARGS['save into a folder with the user\'s files'] = (lambda: fitted().save(_user_folder()), [], (ValueError, ['not a saved LSTMForecast', 'saving would delete them']))
+ARGS['save(".")'] = (lambda: fitted().save('.'), [], (ValueError, ['cannot save into the current folder']))
+ARGS['save("")'] = (lambda: fitted().save(''), [], (ValueError, ['cannot save into the current folder']))
+ARGS['save onto a file'] = (lambda: fitted().save(_user_folder() / 'notes.txt'), [], (ValueError, ['is a file (or a link), not a folder']))
+ARGS['save below a file'] = (lambda: fitted().save(_user_folder() / 'notes.txt' / 'm'), [], (ValueError, ['is a file, not a folder']))
+ARGS['fit without ds'] = (lambda df: LSTMForecast(H, **TINY).fit(df.drop(columns='ds')), [panel], (ValueError, ["no column 'ds'", 'name your time column ds']))
+ARGS['fit on a (unique_id, ds) index'] = (lambda df: LSTMForecast(H, **TINY).fit(df.set_index(['unique_id', 'ds'])), [panel],
+                                          (ValueError, ['in its index', 'df.reset_index()']))
+ARGS['predict(df=) without unique_id'] = (lambda df: fitted().predict(df=df.drop(columns='unique_id')), [panel], (ValueError, ["no column 'unique_id'"]))
+ARGS['cross_validation on a Series'] = (lambda df: LSTMForecast(H, **TINY).cross_validation(df.set_index('ds')['y']), [panel], (TypeError, ['read_series']))
+for alias in ('y', 'ds', 'unique_id', 'cutoff', 'LSTM-lo-80', 'LSTM-median'):
+    ARGS[f'LSTMForecast(alias={alias!r})'] = (lambda alias=alias: LSTMForecast(H, alias=alias), [], (ValueError, [f'alias={alias!r}']))
+ARGS['Forecasters alias clash with a baseline'] = (lambda: Forecasters([LSTMForecast(H, alias='Naive'), Naive(H)]), [], (ValueError, ['share the alias']))
 ARGS['check_alias(unique_id)'] = (lambda: check_alias('unique_id'), [], (ValueError, ["alias='unique_id' is reserved"]))
 ARGS['check_df(df=list)'] = (lambda: check_df([1, 2]), [], (TypeError, ['check_df expects a pandas DataFrame', 'read_series']))
 ARGS['check_df(h=2.5)'] = (lambda df: check_df(df, h=2.5), [panel], (ValueError, ['h=2.5 must be a non-negative integer']))

@@ -287,8 +287,9 @@ def test_check_save_path_accepts_a_new_folder(tmp_path):
 
 
 # ---------------------------------------------------------------- item 7: the scale of the data does not matter
-@pytest.mark.parametrize('transform', [lambda y: y * 1e-9, lambda y: y + 1e12, lambda y: y + 1e9, lambda y: y * 1e30],
-                         ids=['times 1e-9', 'plus 1e12', 'plus 1e9', 'times 1e30'])
+@pytest.mark.parametrize('transform', [lambda y: y * 1e-9, lambda y: y + 1e12, lambda y: y + 1e9, lambda y: y * 1e30,
+                                       lambda y: y * 1e37],
+                         ids=['times 1e-9', 'plus 1e12', 'plus 1e9', 'times 1e30', 'beyond float32 (times 1e37)'])
 def test_forecasts_do_not_depend_on_the_units(transform):
     t = np.arange(200)
     y = 100 + 10 * np.sin(2 * np.pi * t / 7)
