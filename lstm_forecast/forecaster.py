@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_forecaster.ipynb #a4f193e2
 from __future__ import annotations
-import contextlib, copy, ctypes, errno, hashlib, json, os, random, shutil, tempfile, time, uuid, warnings
+import contextlib, copy, ctypes, dataclasses, errno, hashlib, json, os, random, shutil, tempfile, time, uuid, warnings
 from dataclasses import asdict
 from pathlib import Path
 
@@ -36,9 +36,11 @@ def season_length(freq) -> int:  # pandas offset alias ('MS', 'D', 'h', ...) or 
         if code.startswith(k) or (k == 'M' and code in ('ME', 'MS')): return _SEASON[k] if off.n == 1 else max(1, _SEASON[k] // off.n)
     return 1
 
-def default_input_size(h: int, freq, min_length: int) -> int:  # look-back window length
+def default_input_size(h: int, freq, min_length: int,
+                       m: int | None = None,  # seasonal period (None: from `freq`)
+                      ) -> int:  # look-back window length
     "`2*h`, raised to two seasons when the shortest series allows it, capped by the shortest series"
-    m = season_length(freq)
+    m = season_length(freq) if m is None else m
     want = max(2 * h, 2 * m if m > 1 else 0, 4)
     return int(max(1, min(want, min_length - h)))
 
@@ -49,9 +51,10 @@ class WindowBatches:
                  series: torch.Tensor,       # [W] series of each window
                  start: torch.Tensor,        # [W] global row of each window's first input step
                  input_size: int, h: int,    # window: `input_size` inputs, `h` steps after them
-                 scaler_type: str = 'robust'):
+                 scaler_type: str = 'robust',
+                 base_lag: int = 0):         # targets are relative to the input `base_lag` steps back (0: plain targets)
         self.panel, self.series, self.start = panel, series, start
-        self.input_size, self.h, self.scaler_type = input_size, h, scaler_type
+        self.input_size, self.h, self.scaler_type, self.base_lag = input_size, h, scaler_type, base_lag
         self.loc, self.scale = self._statistics()                                         # [W, 1, C] each
 
     def __len__(self): return len(self.start)
@@ -73,9 +76,15 @@ class WindowBatches:
         loc, scale = self.loc[idx], self.scale[idx]                                       # [B, 1, C] float64
         return ((x - loc) / scale).float(), loc, scale                                    # float32 only once scaled
 
+    def base(self, xs):
+        "The baseline forecast of each window in scaled units `[B, h]`: its last `base_lag` inputs repeated (zeros when off)"
+        L, lag = self.input_size, self.base_lag
+        if not lag: return xs.new_zeros(len(xs), self.h)
+        return xs[:, L - lag:L, 0][:, torch.arange(self.h) % lag]                       # [B, lag] -> [B, h]
+
     def batch(self, idx):
         xs, _, _ = self.scaled(idx)
-        target = xs[:, self.input_size:, 0]                                             # [B, h]
+        target = xs[:, self.input_size:, 0] - self.base(xs)                             # [B, h] what the network learns
         return self.split(xs, idx) | {'target': target, 'outsample_y': target}          # teacher forcing (recursive head)
 
     def split(self, xs, idx):
@@ -120,6 +129,10 @@ class LSTMForecast:
                  stat_exog_list: list[str] | None = None, # columns of `static_df`, one row per series
                  recurrent: bool = False,                 # False: direct multi-step head; True: recursive one-step head
                  h_train: int = 1,                        # teacher-forced steps per window when `recurrent`
+                 baseline: str | None = 'auto',           # the network learns the correction to this forecast of each window:
+                                                          # 'seasonal_naive', 'naive' or None ('auto': seasonal_naive, None if recurrent)
+                 season_length: int | None = None,        # seasonal period of `baseline` (None: from the frequency)
+                 ensemble_size: int = 1,                  # networks trained with seeds random_seed, +1, ...; the forecast is their median
                  max_steps: int = 500,                    # training steps (batches)
                  learning_rate: float = 5e-3,             # Adam's learning rate
                  batch_size: int = 32,                    # windows per batch
@@ -157,6 +170,14 @@ class LSTMForecast:
             if {'unique_id', 'ds', 'y'} & set(cols): raise ValueError(f"{name}={cols} cannot name 'unique_id', 'ds' or 'y': list feature columns only")
         if not isinstance(recurrent, bool): raise TypeError(f"recurrent must be True or False, got {recurrent!r}")
         self.recurrent, self.h_train = recurrent, _check_int('h_train', h_train)
+        if baseline not in ('auto', 'seasonal_naive', 'naive', None):
+            raise ValueError(f"baseline must be 'auto', 'seasonal_naive', 'naive' or None, got {baseline!r}")
+        if recurrent and baseline not in ('auto', None):
+            raise ValueError(f"baseline={baseline!r} needs the direct head: the recurrent head feeds its own forecasts back "
+                             "as inputs; use recurrent=False or baseline=None")
+        self.baseline = (None if recurrent else 'seasonal_naive') if baseline == 'auto' else baseline
+        self.season_length = _check_int('season_length', season_length, none_ok=True)
+        self.ensemble_size = _check_int('ensemble_size', ensemble_size)
         if recurrent and self.hist_exog_list:
             raise ValueError("recurrent=True cannot use hist_exog_list: their future values are unknown during the rollout; "
                              "use the direct head (recurrent=False) or move them to futr_exog_list if they are known ahead")
@@ -230,7 +251,14 @@ def _panel(self: LSTMForecast, df, static):
 
 @patch
 def _batches(self: LSTMForecast, panel, series, start, h):
-    return WindowBatches(panel, series, start, self.input_size_, h, self.scaler_type)
+    return WindowBatches(panel, series, start, self.input_size_, h, self.scaler_type, getattr(self, 'base_lag_', 0))
+
+@patch
+def _base_lag(self: LSTMForecast, freq) -> int:
+    "How far back the baseline repeats: the season (when the window holds one), 1 for the naive baseline, 0 for none"
+    if self.baseline is None: return 0
+    m = self.season_length or season_length(freq)
+    return m if self.baseline == 'seasonal_naive' and 1 < m <= self.input_size_ else 1
 
 @patch
 def _build_model(self: LSTMForecast):
@@ -275,7 +303,8 @@ def _fit(self: LSTMForecast, df, static_df, val_size, prediction_intervals):
                         exog_cols=self.hist_exog_list + self.futr_exog_list)
     self.freq_ = freq
     lengths = df.groupby('unique_id', sort=False, observed=True).size()
-    self.input_size_ = self.input_size or default_input_size(self.h, freq, int(lengths.min()) - val_size)
+    self.input_size_ = self.input_size or default_input_size(self.h, freq, int(lengths.min()) - val_size, self.season_length)
+    self.base_lag_ = self._base_lag(freq)
     short = lengths[lengths < self.input_size_ + h_out + val_size]
     if len(short): raise ValueError(f"series {short.index[0]!r} has {short.iloc[0]} rows, too short for input_size={self.input_size_} + h={h_out}"
                                     + (f" + val_size={val_size}" if val_size else "") + f"; lower input_size{' or val_size' if val_size else ''} or pass longer series")
@@ -295,14 +324,29 @@ def _fit(self: LSTMForecast, df, static_df, val_size, prediction_intervals):
     try:
         with _own_rng():  # seeded from random_seed; the caller's random streams are left as they were
             set_seed(self.random_seed)
-            with use_threads(self.train_config.num_threads): self.model_ = self._build_model()
-            self.history_ = train(self.model_, self.loss, train_b, val_b, self.train_config)
+            self.model_, self.history_ = self._train_ensemble(train_b, val_b)
     except KeyboardInterrupt:
         self._remember(df, static, ids)    # best weights so far: the model can forecast
         raise
     self._remember(df, static, ids)
     self.conformal_ = conformal
 
+
+@patch
+def _train_ensemble(self: LSTMForecast, train_b, val_b):
+    "Train `ensemble_size` networks, member k seeded with random_seed + k; one network when `ensemble_size=1`"
+    members, histories = [], []
+    try:
+        for k in range(self.ensemble_size):
+            cfg = dataclasses.replace(self.train_config, random_seed=self.random_seed + k)
+            set_seed(cfg.random_seed)
+            with use_threads(cfg.num_threads): net = self._build_model()
+            members.append(net)
+            histories.append(train(net, self.loss, train_b, val_b, cfg))
+    finally:  # an interrupt keeps the members trained so far (the current one with its best weights)
+        self.model_ = members[0] if len(members) == 1 else torch.nn.ModuleList(members)
+    history = dict(histories[0], members=histories) if histories else None
+    return self.model_, history
 
 @contextlib.contextmanager
 def _own_rng():
@@ -391,6 +435,10 @@ def _join_future(self: LSTMForecast, fut, futr_df):
     if bad: raise ValueError(f"futr_df columns {bad} must be numeric and finite over the horizon")
     return m.drop(columns='_merge')
 
+def _median_of(t: torch.Tensor) -> torch.Tensor:  # [E, ...] -> [...]
+    "The median over the first axis (the ensemble's members; the middle two averaged when E is even)"
+    return t[0] if len(t) == 1 or t.numel() == 0 else t.quantile(0.5, dim=0)
+
 @patch
 @torch.no_grad()
 def _forecast(self: LSTMForecast, batches: WindowBatches, quantiles, chunk: int = 4096):
@@ -403,8 +451,12 @@ def _forecast(self: LSTMForecast, batches: WindowBatches, quantiles, chunk: int 
             idx = torch.arange(s, min(s + chunk, len(batches)))
             xs, loc, scale = batches.scaled(idx)                                   # [B, L+h, C], [B, 1, C], [B, 1, C]
             inp = {k: (v.to(dev) if v is not None else None) for k, v in batches.split(xs, idx).items()}
-            p, q = model.forecast(**inp, loss=self.loss, quantiles=quantiles, n_samples=self.n_samples, generator=g)
-            p, q = p.cpu(), q.cpu()                                                 # [B, h], [B, h, Q]
+            outs = [net.forecast(**inp, loss=self.loss, quantiles=quantiles, n_samples=self.n_samples, generator=g)
+                    for net in (model if isinstance(model, torch.nn.ModuleList) else [model])]
+            p = _median_of(torch.stack([o[0] for o in outs]).cpu())                 # [E, B, h] -> [B, h] median of members
+            q = _median_of(torch.stack([o[1] for o in outs]).cpu())                 # [E, B, h, Q] -> [B, h, Q]
+            base = batches.base(xs)                                                 # [B, h] the baseline the network corrects
+            p, q = p + base, q + base[..., None]
             points.append(p.double() * scale[:, :, 0] + loc[:, :, 0])               # back to the data's units, in float64
             qs.append(q.double() * scale[:, :, :1] + loc[:, :, :1])
     point, q = torch.cat(points).numpy(), torch.cat(qs).numpy()
@@ -522,7 +574,8 @@ def _loss_from_spec(spec: dict):
 
 _INIT_ARGS = ('h', 'input_size', 'scaler_type', 'encoder_n_layers', 'encoder_hidden_size', 'encoder_dropout',
               'decoder_hidden_size', 'decoder_layers', 'futr_exog_list', 'hist_exog_list', 'stat_exog_list',
-              'recurrent', 'h_train', 'random_seed', 'alias', 'n_samples', 'lstm_impl')
+              'recurrent', 'h_train', 'baseline', 'season_length', 'ensemble_size', 'random_seed', 'alias', 'n_samples',
+              'lstm_impl')
 _MODEL_FILES = ('config.json', 'weights.safetensors')
 
 # %% ../nbs/09_forecaster.ipynb #3d01ae1a
@@ -654,7 +707,7 @@ def save(self: LSTMForecast, path):  # folder to write: new, empty, or holding a
     _check_round_trip('the timestamps ds', ds, _ds_from_spec(json.loads(json.dumps(_ds_to_json(ds)))), fix)
     cfg = {'format_version': FORMAT_VERSION, 'library': 'lstm_forecast', 'class': 'LSTMForecast',
            'init': {k: getattr(self, k) for k in _INIT_ARGS}, 'loss': _loss_spec(self.loss),
-           'train_config': asdict(self.train_config), 'freq': self.freq_, 'input_size_': self.input_size_,
+           'train_config': asdict(self.train_config), 'freq': self.freq_, 'input_size_': self.input_size_, 'base_lag_': self.base_lag_,
            'tail': {'unique_id': _ids_to_json(ids), 'ds': _ds_to_json(ds), 'columns': list(num.columns)},
            'static': None if self.static_ is None else {'unique_id': _ids_to_json(self.static_['unique_id']),
                                                         **self.static_.drop(columns='unique_id').to_dict(orient='list')},
@@ -704,13 +757,19 @@ def _differences(a, b, prefix='') -> list[str]:
 
 def _check_sizes(init: dict, tensors: dict):
     "The layer counts and sizes in config.json against the saved weights' shapes (before anything is built)"
-    enc = [k for k in tensors if k.startswith('model.encoder.weight_hh_l')]
-    dec = [k for k in tensors if k.startswith('model.decoder.') and k.endswith('.weight')]
-    found = {'encoder_n_layers': len(enc), 'decoder_layers': len(dec) - 1,
-             'encoder_hidden_size': tensors['model.encoder.weight_hh_l0'].shape[1] if enc else None}
-    if init.get('decoder_layers', 0) and dec: found['decoder_hidden_size'] = tensors['model.decoder.0.weight'].shape[0]
-    bad = {k: (init.get(k), v) for k, v in found.items() if init.get(k) != v}
-    if bad: raise ValueError('config.json does not match the weights: ' + ', '.join(f'{k}={a!r} but the weights have {b}' for k, (a, b) in bad.items()))
+    members = sorted({k.split('.')[1] for k in tensors if k.startswith('model.') and k.split('.')[1].isdigit()}, key=int)
+    if init.get('ensemble_size', 1) != max(1, len(members)):
+        raise ValueError(f"config.json does not match the weights: ensemble_size={init.get('ensemble_size', 1)!r} "
+                         f"but the weights hold {max(1, len(members))} networks")
+    for pre in [f'model.{k}.' for k in members] or ['model.']:
+        enc = [k for k in tensors if k.startswith(pre + 'encoder.weight_hh_l')]
+        dec = [k for k in tensors if k.startswith(pre + 'decoder.') and k.endswith('.weight')]
+        found = {'encoder_n_layers': len(enc), 'decoder_layers': len(dec) - 1,
+                 'encoder_hidden_size': tensors[pre + 'encoder.weight_hh_l0'].shape[1] if enc else None}
+        if init.get('decoder_layers', 0) and dec: found['decoder_hidden_size'] = tensors[pre + 'decoder.0.weight'].shape[0]
+        bad = {k: (init.get(k), v) for k, v in found.items() if init.get(k) != v}
+        if bad: raise ValueError('config.json does not match the weights: '
+                                 + ', '.join(f'{k}={a!r} but the weights have {b}' for k, (a, b) in bad.items()))
 
 # %% ../nbs/09_forecaster.ipynb #9c7bd6d3
 @patch(cls_method=True)
@@ -749,13 +808,16 @@ def load(cls: LSTMForecast, path) -> LSTMForecast:  # a folder written by `save`
 @patch(cls_method=True)
 def _from_config(cls: LSTMForecast, cfg: dict, tensors: dict, ver: int) -> LSTMForecast:
     "Rebuild a fitted model from a checked config and its tensors"
-    init = dict(cfg['init'])
+    init = {'baseline': None, 'season_length': None, 'ensemble_size': 1, **cfg['init']}  # models saved before these existed
     tc = {k: v for k, v in cfg['train_config'].items() if k not in ('random_seed', 'device', 'num_threads', 'verbose')}
     m = cls(**init, loss=_loss_from_spec(cfg['loss']), freq=cfg['freq'], device=cfg['train_config']['device'],
             num_threads=cfg['train_config']['num_threads'], **tc)
     m.freq_, m.input_size_ = normalize_freq(cfg['freq']), cfg['input_size_']
     if not isinstance(m.input_size_, int): raise TypeError(f"input_size_ must be an integer, got {m.input_size_!r}")
-    m.model_ = m._build_model()
+    m.base_lag_ = cfg.get('base_lag_', 0)
+    if not isinstance(m.base_lag_, int) or not 0 <= m.base_lag_ <= m.input_size_: raise ValueError(f"base_lag_={m.base_lag_!r} is invalid")
+    nets = [m._build_model() for _ in range(m.ensemble_size)]
+    m.model_ = nets[0] if len(nets) == 1 else torch.nn.ModuleList(nets)
     m.model_.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith('model.')})
     t = cfg['tail']
     if ver >= 2:

@@ -232,3 +232,43 @@ def test_float_ids_round_trip(tmp_path):
     m.save(tmp_path / 'm')
     m2 = LSTMForecast.load(tmp_path / 'm')
     pd.testing.assert_frame_equal(m.predict(df=df, level=[80]), m2.predict(df=df, level=[80]))
+
+
+# ---------------------------------------------------------------- the baseline the network corrects, and ensembles
+def test_window_base_is_the_last_season_repeated(ap):
+    import torch
+    from lstm_forecast.forecaster import WindowBatches
+    from lstm_forecast.windows import SeriesPanel
+    panel = SeriesPanel.from_df(ap, dtype=torch.float64)
+    b = WindowBatches(panel, torch.tensor([0, 0]), torch.tensor([0, 50]), input_size=24, h=30, base_lag=12)
+    xs, _, _ = b.scaled(torch.arange(2))
+    base = b.base(xs)
+    assert base.shape == (2, 30)
+    for k in range(30): assert torch.equal(base[:, k], xs[:, 12 + k % 12, 0])  # step k repeats input 24 - 12 + k mod 12
+    tgt = b.batch(torch.arange(2))['target']
+    assert torch.allclose(tgt + base, xs[:, 24:, 0])
+    assert torch.equal(WindowBatches(panel, torch.tensor([0]), torch.tensor([0]), 24, 30).base(xs[:1]), torch.zeros(1, 30))
+
+
+def test_baseline_choices(ap):
+    assert LSTMForecast(h=12).baseline == 'seasonal_naive' and LSTMForecast(h=12, recurrent=True).baseline is None
+    with pytest.raises(ValueError, match='needs the direct head'):
+        LSTMForecast(h=12, recurrent=True, baseline='naive')
+    with pytest.raises(ValueError, match="baseline must be"):
+        LSTMForecast(h=12, baseline='drift')
+    m = LSTMForecast(h=12, **FAST).fit(ap)
+    assert m.base_lag_ == 12                                            # monthly: the season, 12
+    assert LSTMForecast(h=12, baseline='naive', **FAST).fit(ap).base_lag_ == 1
+    assert LSTMForecast(h=12, baseline=None, **FAST).fit(ap).base_lag_ == 0
+    assert LSTMForecast(h=12, input_size=6, **FAST).fit(ap).base_lag_ == 1  # a window shorter than the season: naive
+    assert LSTMForecast(h=12, season_length=4, **FAST).fit(ap).base_lag_ == 4
+
+
+def test_ensemble_is_the_median_of_its_members(ap, tmp_path):
+    kw = dict(h=6, max_steps=20, encoder_hidden_size=8, decoder_hidden_size=8)
+    ens = LSTMForecast(ensemble_size=3, random_seed=5, **kw).fit(ap)
+    singles = [LSTMForecast(random_seed=5 + k, **kw).fit(ap).predict().LSTM.to_numpy() for k in range(3)]
+    np.testing.assert_allclose(ens.predict().LSTM.to_numpy(), np.median(singles, axis=0), rtol=1e-6)
+    assert len(ens.history_['members']) == 3
+    loaded = LSTMForecast.load(ens.save(tmp_path / 'ens'))
+    pd.testing.assert_frame_equal(loaded.predict(), ens.predict())
