@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_train.ipynb #aaba91c0
 from __future__ import annotations
-import inspect, math, os, random, time
+import contextlib, inspect, math, os, random, time
 from dataclasses import dataclass, field, asdict
 from typing import Callable, Protocol
 
@@ -98,6 +98,7 @@ class TrainConfig:
     num_threads: int | None = 1          # torch threads while training (None: leave torch's setting)
     optimizer: str = 'Adam'              # name of a `torch.optim` optimizer, one of `OPTIMIZERS`
     lr_schedule: str = 'constant'        # 'constant' or 'cosine'
+    ema_decay: float | None = None       # keep an exponential moving average of the weights and end with it (None: off)
     verbose: bool = False                # show a progress bar with the current losses
 
     def __post_init__(self):
@@ -120,6 +121,8 @@ class TrainConfig:
                    else 'is not in torch.optim')
             raise ValueError(f"optimizer {self.optimizer!r} {why}; use one of the supported optimizers {list(OPTIMIZERS)}")
         if not isinstance(self.verbose, bool): raise TypeError(f"verbose must be True or False, got {self.verbose!r}")
+        if self.ema_decay is not None and not (_is_number(self.ema_decay) and 0 < self.ema_decay < 1):
+            raise ValueError(f"ema_decay must be a number in (0, 1), e.g. 0.99, or None, got {self.ema_decay!r}")
         if self.lr_schedule not in _SCHEDULES:
             raise ValueError(f"lr_schedule must be one of {sorted(_SCHEDULES)}, got {self.lr_schedule!r}")
 
@@ -191,6 +194,8 @@ def train(model: nn.Module,              # the network; trained in place
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: _SCHEDULES[cfg.lr_schedule](s, cfg.max_steps))
     g = torch.Generator().manual_seed(cfg.random_seed)
     order = _shuffled_batches(len(train_data), min(cfg.batch_size, len(train_data)), g)
+    params = list(model.parameters())
+    ema = [p.detach().clone() for p in params] if cfg.ema_decay else None  # averaged weights (Polyak/EMA)
     tr_steps, tr_losses, va_steps, va_losses = [], [], [], []
     best, best_state, bad_checks, stopped = float('inf'), None, 0, 'max_steps'
     t0 = time.perf_counter()
@@ -211,21 +216,25 @@ def train(model: nn.Module,              # the network; trained in place
                 l.backward()
                 if cfg.grad_clip_norm: nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip_norm)
                 opt.step(); sched.step()
+                if ema is not None: _ema_update(ema, params, min(cfg.ema_decay, (1 + step) / (10 + step)))
                 tr_steps.append(step); tr_losses.append(l.item())
                 if val_data is not None and (step % cfg.val_check_steps == 0 or step == cfg.max_steps):
-                    v = evaluate(model, loss, val_data, device=device)
-                    model.train()
-                    va_steps.append(step); va_losses.append(v)
-                    if v < best: best, best_state, bad_checks = v, _snapshot(model, step), 0
-                    else: bad_checks += 1
+                    with _weights(params, ema):                    # validate the weights training would end with
+                        v = evaluate(model, loss, val_data, device=device)
+                        model.train()
+                        va_steps.append(step); va_losses.append(v)
+                        if v < best: best, best_state, bad_checks = v, _snapshot(model, step), 0
+                        else: bad_checks += 1
                 if step % cfg.val_check_steps == 0: shown.update(tr_steps, tr_losses, va_steps, va_losses)
                 if 0 < cfg.early_stop_patience_steps <= bad_checks: stopped = 'early_stop'; break
         except KeyboardInterrupt:  # keep the best weights so far, then let the interrupt propagate
+            if best_state is None and ema is not None: _copy(params, ema)
             _restore(model, best_state)
             model.eval()
             raise
         finally:
             shown.close(tr_steps, tr_losses, va_steps, va_losses)
+    if best_state is None and ema is not None: _copy(params, ema)
     _restore(model, best_state)
     model.eval()
     return {'train': pd.DataFrame({'step': tr_steps, 'loss': tr_losses}),
@@ -239,6 +248,24 @@ def _optimizer(cfg, model):
     kw = {'lr': cfg.learning_rate, 'weight_decay': cfg.weight_decay}
     if 'foreach' in inspect.signature(cls).parameters: kw['foreach'] = True
     return cls(model.parameters(), **kw)
+
+@torch.no_grad()
+def _ema_update(ema, params, decay):
+    "ema <- decay * ema + (1 - decay) * params (the decay ramps up over the first steps, so early averages track the weights)"
+    torch._foreach_lerp_(ema, [p.detach() for p in params], 1 - decay)
+
+@torch.no_grad()
+def _copy(params, values):
+    for p, v in zip(params, values): p.copy_(v)
+
+@contextlib.contextmanager
+def _weights(params, ema):
+    "Run a block with the averaged weights in the model (nothing changes when there are none)"
+    if ema is None: yield; return
+    saved = [p.detach().clone() for p in params]
+    _copy(params, ema)
+    try: yield
+    finally: _copy(params, saved)
 
 def _snapshot(model, step):
     return {'step': step, 'state': {k: v.detach().clone() for k, v in model.state_dict().items()}}

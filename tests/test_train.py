@@ -176,3 +176,35 @@ def test_every_supported_optimizer_trains(name):
     set_seed(0)
     hist = train(Net(), mse, TR, config=TrainConfig(max_steps=3, optimizer=name, weight_decay=0.01, batch_size=8))
     assert len(hist['train']) == 3 and np.isfinite(hist['train'].loss).all()
+
+
+# ---------------------------------------------------------------- averaged weights (EMA)
+def test_ema_ends_with_the_average_and_leaves_the_path_alone():
+    def fit(**kw):
+        set_seed(0); m = Net()
+        return m, train(m, mse, TR, None, TrainConfig(max_steps=60, learning_rate=2e-2, **kw))
+    plain, h0 = fit()
+    avg, h1 = fit(ema_decay=0.9)
+    assert h0['train'].loss.tolist() == h1['train'].loss.tolist()  # the optimiser's path is the same
+    assert not torch.equal(params(plain), params(avg))            # but it ends with the averaged weights
+    assert evaluate(avg, mse, VA) < evaluate(Net(), mse, VA)      # which are trained weights, not the initial ones
+
+
+def test_ema_update_is_the_moving_average():
+    from lstm_forecast.train import _ema_update
+    ema, w = [torch.zeros(3)], [torch.ones(3)]
+    for decay in (0.5, 0.5, 0.9):
+        _ema_update(ema, w, decay)
+    assert torch.allclose(ema[0], torch.full((3,), 1 - 0.5 * 0.5 * 0.9))
+
+
+def test_ema_with_validation_keeps_the_best_averaged_weights():
+    set_seed(0); m = Net()
+    hist = train(m, mse, TR, VA, TrainConfig(max_steps=120, learning_rate=2e-2, val_check_steps=10, ema_decay=0.95))
+    assert evaluate(m, mse, VA) == pytest.approx(hist['val'].loss.min(), rel=1e-6)
+
+
+@pytest.mark.parametrize('bad', [0, 1, 1.5, -0.1, 'a', True])
+def test_ema_decay_is_checked(bad):
+    with pytest.raises(ValueError, match='ema_decay must be a number in'):
+        TrainConfig(ema_decay=bad)
