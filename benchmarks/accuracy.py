@@ -224,9 +224,9 @@ QUICK = ['lynx', 'ausbeer', 'AirPassengers', 'melsyd_economy', 'hyndsight', 'vis
 
 
 def split_halves(datasets=DATASETS) -> dict:
-    """The fixed tuning/confirmation split, decided before any tuning: order the datasets by (single before panel?
-    no: panels first), then frequency (Y Q M W D H T), then name (case-insensitive); alternate tuning, confirmation,
-    tuning, ... along that order. Panels and each frequency split evenly (within one); it depends on nothing measured."""
+    """The fixed tuning/confirmation split, decided before any tuning: order the datasets panels first, then by
+    frequency (Y Q M W D H T), then by name (case-insensitive); alternate tuning, confirmation, tuning, ... along that
+    order. Panels and each frequency split evenly (within one); the rule depends on nothing measured."""
     order = sorted(datasets, key=lambda d: (not d.panel, FREQ_ORDER.index(d.group), d.name.lower()))
     return {d.name: ('tuning', 'confirmation')[i % 2] for i, d in enumerate(order)}
 
@@ -487,6 +487,16 @@ def _worker(args):
     return ds_name, fc, lines
 
 
+def dataset_table() -> str:
+    "markdown table of the datasets: name, half, frequency, h, season length, series, length, source"
+    from lstm_forecast.forecaster import season_length
+    rows = ['| dataset | half | freq | h | m | series | length per series | kind | source |', '|' + '---|' * 9]
+    for d in sorted(DATASETS, key=lambda d: (FREQ_ORDER.index(d.group), d.panel, d.name.lower())):
+        df = load(d); L = df.groupby('unique_id').size()
+        rows.append(f"| {d.name} | {HALF[d.name]} | {d.freq} | {d.h} | {season_length(d.freq)} | {len(L)} | "
+                    f"{L.min() if L.min() == L.max() else f'{L.min()}-{L.max()}'} | {'panel' if d.panel else 'single'} | {d.source} |")
+    return '\n'.join(rows)
+
 def machine_line() -> str:
     import torch
     return (f'{platform.platform()}, {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, '
@@ -517,7 +527,9 @@ def main(argv=None):
     ap.add_argument('--datasets', default=None, help='comma-separated dataset names (default: all of the half)')
     ap.add_argument('--jobs', type=int, default=1, help='datasets in parallel worker processes')
     ap.add_argument('--refresh', action='store_true', help='recompute instead of reading the cache')
+    ap.add_argument('--list', action='store_true', help='print the datasets (markdown table) and stop')
     a = ap.parse_args(argv)
+    if a.list: return print(dataset_table())
     kwargs = json.loads(a.lstm_kwargs)
     variant = a.variant or ('LSTM' if a.recipe == 'plain' and not kwargs else f'LSTM_{a.recipe}')
     if variant in STAT_MODELS: ap.error(f'--variant {variant} is a model name')
