@@ -453,7 +453,8 @@ def run_dataset(ds: Dataset, models: list, lstm: dict, refresh: bool = False, lo
                 f = f[['unique_id', 'ds', 'yhat']].assign(window=w, fit_seconds=time.perf_counter() - t0)
                 f['unique_id'] = f['unique_id'].astype(str)
                 cf.parent.mkdir(parents=True, exist_ok=True)
-                f.to_csv(cf, index=False)
+                tmp = cf.with_suffix(f'.tmp{os.getpid()}')
+                f.to_csv(tmp, index=False); os.replace(tmp, cf)   # atomic: a concurrent run never reads half a file
             t_model += float(f['fit_seconds'].iloc[0])
             parts.append(f)
         f = pd.concat(parts, ignore_index=True)
