@@ -505,9 +505,9 @@ def machine_line() -> str:
 
 def summarise(table: pd.DataFrame, names: list) -> pd.DataFrame:
     rows = []
-    for half in ['tuning', 'confirmation', 'both']:
+    halves = [h for h in ['tuning', 'confirmation'] if (table['half'] == h).any()]
+    for half in halves + (['both'] if len(halves) > 1 else []):
         t = table if half == 'both' else table[table['half'] == half]
-        if not len(t): continue
         for k in names:
             r = t[f'relMASE {k}']
             rows.append({'half': half, 'model': k, 'datasets': int(r.notna().sum()), 'geo-mean relative MASE': geo_mean(r),
@@ -585,6 +585,10 @@ def main(argv=None):
     summary.to_csv(RESULTS / f'summary_{tag}.csv', index=False)
     print(f'wrote {RESULTS / f"per_dataset_{tag}.csv"} and {RESULTS / f"summary_{tag}.csv"}')
 
+    tun = table[table['half'] == 'tuning']
+    if len(tun) and f'relMASE {variant}' in tun:
+        print(f"tuning half: geo-mean relative MASE {geo_mean(tun[f'relMASE {variant}']):.3f}, {variant} better than "
+              f"seasonal naive on {int((tun[f'relMASE {variant}'] < 1).sum())}/{len(tun)} datasets")
     conf = table[table['half'] == 'confirmation']
     x = geo_mean(conf[f'relMASE {variant}']) if len(conf) and f'relMASE {variant}' in conf else float('nan')
     y = geo_mean(conf['relMASE AutoARIMA']) if len(conf) and 'relMASE AutoARIMA' in conf else float('nan')
