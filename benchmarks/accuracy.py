@@ -40,7 +40,7 @@ PANEL_MAX = 40       # panels keep at most this many series: the first ones in s
 H = {'Y': 6, 'Q': 8, 'M': 18, 'W': 13, 'D': 14, 'H': 48, 'T': 48}
 FREQ = {'Y': 'YS', 'Q': 'QS', 'M': 'MS', 'W': 'W-SUN', 'D': 'D', 'H': 'h', 'T': '30min'}
 # cap on each series' length (its last N points, before the backtest) so the run stays bounded
-CAP = {'Y': None, 'Q': None, 'M': 240, 'W': 520, 'D': 730, 'H': 1008, 'T': 2016}
+CAP = {'Y': None, 'Q': None, 'M': 240, 'W': 312, 'D': 730, 'H': 1008, 'T': 2016}
 FREQ_ORDER = 'YQMWDHT'
 
 
