@@ -377,8 +377,13 @@ def recipe_season_input(train, h, freq, m, kw):
     want = max(3 * m, h) if m > 1 else 3 * h
     return lstm_plain(train, h, freq, m, {**kw, 'input_size': max(1, min(want, L))})
 
+def recipe_deseason_ens(train, h, freq, m, kw):
+    "deseason, with the LSTM a median of 3 seeds (0, 1, 2)"
+    return _median([recipe_deseason(train, h, freq, m, {**kw, 'random_seed': s}) for s in (0, 1, 2)])
+
 RECIPES = {'plain': lstm_plain, 'log': recipe_log, 'deseason': recipe_deseason, 'ens_seeds': recipe_ens_seeds,
-           'ens_inputs': recipe_ens_inputs, 'steps_windows': recipe_steps_windows, 'season_input': recipe_season_input}
+           'ens_inputs': recipe_ens_inputs, 'steps_windows': recipe_steps_windows, 'season_input': recipe_season_input,
+           'deseason_ens': recipe_deseason_ens}
 
 def _baseline(cls):
     def run(train, h, freq, m, kw):
