@@ -129,8 +129,8 @@ class LSTMForecast:
                  stat_exog_list: list[str] | None = None, # columns of `static_df`, one row per series
                  recurrent: bool = False,                 # False: direct multi-step head; True: recursive one-step head
                  h_train: int = 1,                        # teacher-forced steps per window when `recurrent`
-                 baseline: str | None = 'auto',           # the network learns the correction to this forecast of each window:
-                                                          # 'seasonal_naive', 'naive' or None ('auto': seasonal_naive, None if recurrent)
+                 baseline: str | None = None,             # 'seasonal_naive' or 'naive': the network learns the correction to
+                                                          # that forecast of each window (None: the plain forecast)
                  season_length: int | None = None,        # seasonal period of `baseline` (None: from the frequency)
                  ensemble_size: int = 1,                  # networks trained with seeds random_seed, +1, ...; the forecast is their median
                  max_steps: int = 500,                    # training steps (batches)
@@ -170,12 +170,12 @@ class LSTMForecast:
             if {'unique_id', 'ds', 'y'} & set(cols): raise ValueError(f"{name}={cols} cannot name 'unique_id', 'ds' or 'y': list feature columns only")
         if not isinstance(recurrent, bool): raise TypeError(f"recurrent must be True or False, got {recurrent!r}")
         self.recurrent, self.h_train = recurrent, _check_int('h_train', h_train)
-        if baseline not in ('auto', 'seasonal_naive', 'naive', None):
-            raise ValueError(f"baseline must be 'auto', 'seasonal_naive', 'naive' or None, got {baseline!r}")
-        if recurrent and baseline not in ('auto', None):
+        if baseline not in ('seasonal_naive', 'naive', None):
+            raise ValueError(f"baseline must be 'seasonal_naive', 'naive' or None, got {baseline!r}")
+        if recurrent and baseline is not None:
             raise ValueError(f"baseline={baseline!r} needs the direct head: the recurrent head feeds its own forecasts back "
                              "as inputs; use recurrent=False or baseline=None")
-        self.baseline = (None if recurrent else 'seasonal_naive') if baseline == 'auto' else baseline
+        self.baseline = baseline
         self.season_length = _check_int('season_length', season_length, none_ok=True)
         self.ensemble_size = _check_int('ensemble_size', ensemble_size)
         if recurrent and self.hist_exog_list:

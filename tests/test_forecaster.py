@@ -251,23 +251,23 @@ def test_window_base_is_the_last_season_repeated(ap):
 
 
 def test_baseline_choices(ap):
-    assert LSTMForecast(h=12).baseline == 'seasonal_naive' and LSTMForecast(h=12, recurrent=True).baseline is None
+    assert LSTMForecast(h=12).baseline is None and LSTMForecast(h=12).ensemble_size == 1  # off by default
     with pytest.raises(ValueError, match='needs the direct head'):
         LSTMForecast(h=12, recurrent=True, baseline='naive')
     with pytest.raises(ValueError, match="baseline must be"):
         LSTMForecast(h=12, baseline='drift')
-    m = LSTMForecast(h=12, **FAST).fit(ap)
-    assert m.base_lag_ == 12                                            # monthly: the season, 12
+    sn = dict(baseline='seasonal_naive', **FAST)
+    assert LSTMForecast(h=12, **sn).fit(ap).base_lag_ == 12                     # monthly: the season, 12
     assert LSTMForecast(h=12, baseline='naive', **FAST).fit(ap).base_lag_ == 1
-    assert LSTMForecast(h=12, baseline=None, **FAST).fit(ap).base_lag_ == 0
-    assert LSTMForecast(h=12, input_size=6, **FAST).fit(ap).base_lag_ == 1  # a window shorter than the season: naive
-    assert LSTMForecast(h=12, season_length=4, **FAST).fit(ap).base_lag_ == 4
+    assert LSTMForecast(h=12, **FAST).fit(ap).base_lag_ == 0
+    assert LSTMForecast(h=12, input_size=6, **sn).fit(ap).base_lag_ == 1   # a window shorter than the season: naive
+    assert LSTMForecast(h=12, season_length=4, **sn).fit(ap).base_lag_ == 4
 
 
 def test_ensemble_is_the_median_of_its_members(ap, tmp_path):
     kw = dict(h=6, max_steps=20, encoder_hidden_size=8, decoder_hidden_size=8)
-    ens = LSTMForecast(ensemble_size=3, random_seed=5, **kw).fit(ap)
-    singles = [LSTMForecast(random_seed=5 + k, **kw).fit(ap).predict().LSTM.to_numpy() for k in range(3)]
+    ens = LSTMForecast(ensemble_size=3, baseline='seasonal_naive', random_seed=5, **kw).fit(ap)
+    singles = [LSTMForecast(random_seed=5 + k, baseline='seasonal_naive', **kw).fit(ap).predict().LSTM.to_numpy() for k in range(3)]
     np.testing.assert_allclose(ens.predict().LSTM.to_numpy(), np.median(singles, axis=0), rtol=1e-6)
     assert len(ens.history_['members']) == 3
     loaded = LSTMForecast.load(ens.save(tmp_path / 'ens'))
