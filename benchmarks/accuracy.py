@@ -587,7 +587,7 @@ def main(argv=None):
     RESULTS.mkdir(parents=True, exist_ok=True)
     tag = variant + ('_quick' if a.quick else '') + ('' if a.half == 'both' else f'_{a.half}')
     table.to_csv(RESULTS / f'per_dataset_{tag}.csv', index=False)
-    summary.to_csv(RESULTS / f'summary_{tag}.csv', index=False)
+    summary.assign(machine=machine_line()).to_csv(RESULTS / f'summary_{tag}.csv', index=False)   # the machine: for the docs page
     print(f'wrote {RESULTS / f"per_dataset_{tag}.csv"} and {RESULTS / f"summary_{tag}.csv"}')
 
     tun = table[table['half'] == 'tuning']

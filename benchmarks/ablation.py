@@ -1,0 +1,163 @@
+"""Ablation table of the LSTM variants tried on the accuracy benchmark, read from the forecast cache of accuracy.py.
+
+    python benchmarks/ablation.py            # writes benchmarks/results/ablation.csv and ablation_per_dataset.csv
+
+Nothing is trained: every variant's forecasts were cached by `benchmarks/accuracy.py` (the command of each is listed in
+`VARIANTS` and in the output). Per half, a variant is reported only when its cache holds every window of every dataset
+of that half. Relative MASE, its geometric mean over datasets and the wins (relative MASE < 1) are computed with
+accuracy.py's own functions (`load`, `window_positions`, `mase_table`, `relative_mase`, `geo_mean`), so the numbers
+are those accuracy.py prints for the same forecasts. Variants run over several seeds get one row per seed and a
+`mean` row (mean of the seeds' geo-means and of their wins).
+"""
+from __future__ import annotations
+import json, os, sys
+from pathlib import Path
+
+os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_THREADS', '1')
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import accuracy as A   # noqa: E402  (benchmarks/accuracy.py)
+
+ACC = 'python benchmarks/accuracy.py'
+
+def _lstm(variant, half, kwargs=None, recipe=None):
+    "the accuracy.py command that computes (or, cached, re-reads) this LSTM variant"
+    return (f'{ACC} --half {half} --models LSTM --variant {variant}' + (f' --recipe {recipe}' if recipe else '')
+            + (f" --lstm-kwargs '{json.dumps(kwargs)}'" if kwargs else ''))
+
+def _seeds(base, half, kwargs=None, recipe=None, names=None):
+    "seed 0, 1, 2 of a variant: (cache name, command); seed 0 is the variant itself (random_seed defaults to 0)"
+    kwargs = kwargs or {}
+    names = names or [base, f'{base}_seed1', f'{base}_seed2']
+    return [(n, _lstm(n, half, {**kwargs, 'random_seed': s} if s else kwargs, recipe)) for s, n in enumerate(names)]
+
+# (row name, description, [(cache name, command), ...] one per seed, recorded kwargs when the cache's variant.json
+#  differs from the command's on purpose)
+SN_NOTE = ("run while `baseline='auto'` (= 'seasonal_naive') was briefly the library default: cached as {rec}, its forecasts "
+           "are those of the kwargs in the command")
+VARIANTS = [
+    ('defaults', 'current defaults: LSTMForecast(h, freq), baseline=None, ensemble_size=1 (seed 0 = the full run)',
+     _seeds('LSTM_defaults', 'both', names=['LSTM_defaults', 'LSTM_defaults_seed1', 'LSTM_defaults_seed2'])),
+    ('defaults, older code', 'the defaults as cached by the first full run (library code of that run, before float64 '
+     'scaling and the baseline/ensemble options): results/summary_LSTM.csv', _seeds('LSTM', 'both')),
+    ('log', 'recipe log: log y when every training value is > 0, exp back (older code)', _seeds('LSTM_log', 'tuning', recipe='log')),
+    ('deseason', 'recipe deseason: classical decomposition, LSTM on the adjusted series, reseasonalised (older code)',
+     _seeds('LSTM_deseason', 'tuning', recipe='deseason')),
+    ('season_input', 'recipe season_input: input_size = max(3m, h) (3h when m = 1), capped (older code)',
+     _seeds('LSTM_season_input', 'tuning', recipe='season_input')),
+    ('steps_windows', 'recipe steps_windows: max_steps = 10 passes over the windows, clipped to [200, 2000] (older code)',
+     _seeds('LSTM_steps_windows', 'tuning', recipe='steps_windows')),
+    ('ens_seeds', 'recipe ens_seeds: median of 3 networks, seeds 0-2 (older code)',
+     [('LSTM_ens_seeds', _lstm('LSTM_ens_seeds', 'tuning', recipe='ens_seeds'))]),
+    ('ens_inputs', 'recipe ens_inputs: median of 3 networks, input_size 1, 2, 3 x max(h, m) (older code)',
+     [('LSTM_ens_inputs', _lstm('LSTM_ens_inputs', 'tuning', recipe='ens_inputs'))]),
+    ('lib_base', "library option baseline='seasonal_naive': the network learns the correction to the seasonal-naive forecast",
+     _seeds('lib_base', 'tuning', {'baseline': 'seasonal_naive'})),
+    ('lib_ema', "library option ema_decay=0.99 (weights averaged), with baseline='seasonal_naive'",
+     [('lib_ema', _lstm('lib_ema', 'tuning', {'ema_decay': 0.99, 'baseline': 'seasonal_naive'}))], {'ema_decay': 0.99}),
+    ('lib_ens3', "library options ensemble_size=3 (median), baseline='seasonal_naive'",
+     [('lib_ens3', _lstm('lib_ens3', 'both', {'ensemble_size': 3, 'baseline': 'seasonal_naive'}))], {'ensemble_size': 3}),
+    ('lib_ens3_cos', "lib_ens3 + lr_schedule='cosine'",
+     [('lib_ens3_cos', _lstm('lib_ens3_cos', 'tuning', {'ensemble_size': 3, 'baseline': 'seasonal_naive', 'lr_schedule': 'cosine'}))],
+     {'ensemble_size': 3, 'lr_schedule': 'cosine'}),
+    ('lib_ens3_ema', 'lib_ens3 + ema_decay=0.99',
+     [('lib_ens3_ema', _lstm('lib_ens3_ema', 'tuning', {'ensemble_size': 3, 'baseline': 'seasonal_naive', 'ema_decay': 0.99}))],
+     {'ensemble_size': 3, 'ema_decay': 0.99}),
+    ('lib_ens5_s300', "ensemble_size=5, max_steps=300, baseline='seasonal_naive'",
+     [('lib_ens5_s300', _lstm('lib_ens5_s300', 'tuning', {'ensemble_size': 5, 'max_steps': 300, 'baseline': 'seasonal_naive'}))],
+     {'ensemble_size': 5, 'max_steps': 300}),
+    ('lib_ens3_nobase', 'ensemble_size=3 (median), no baseline',
+     [('lib_ens3_nobase', _lstm('lib_ens3_nobase', 'both', {'ensemble_size': 3, 'baseline': None}))]),
+    ('Naive', 'statistical baseline: last value', [('Naive', f'{ACC} --models Naive')]),
+    ('AutoETS', 'statistical baseline: statsforecast AutoETS (no season when m > 24)', [('AutoETS', f'{ACC} --models AutoETS')]),
+    ('AutoARIMA', 'statistical baseline: statsforecast AutoARIMA', [('AutoARIMA', f'{ACC} --models AutoARIMA')]),
+    ('SeasonalNaive', 'the scale: relative MASE 1 by definition', [('SeasonalNaive', f'{ACC} --models SeasonalNaive')]),
+]
+HALVES = ['tuning', 'confirmation']
+
+
+def read_cached(model: str, ds: A.Dataset):
+    "the model's cached forecasts of every window of `ds`, or None when a window is missing"
+    files = [A._cache_file(model, ds, w) for w in range(A.N_WINDOWS)]
+    if not all(f.exists() for f in files): return None
+    return pd.concat([pd.read_csv(f, parse_dates=['ds'], dtype={'unique_id': str}) for f in files], ignore_index=True)
+
+def relative_table(models: list) -> pd.DataFrame:
+    "relative MASE per dataset (rows) and model (columns, NaN where the cache lacks a window), as accuracy.py scores it"
+    from lstm_forecast.forecaster import season_length
+    rows = []
+    for ds in A.DATASETS:
+        df = A.load(ds)
+        m = season_length(ds.freq)
+        _, win = A.window_positions(df, ds.h)
+        test = df[win >= 0].assign(window=win[win >= 0])[['unique_id', 'ds', 'window', 'y']].reset_index(drop=True)
+        fc = test.copy()
+        for model in dict.fromkeys(['SeasonalNaive'] + models):
+            f = read_cached(model, ds)
+            if f is None: continue
+            merged = test[['unique_id', 'ds', 'window']].merge(f[['unique_id', 'ds', 'window', 'yhat']], how='left',
+                                                               on=['unique_id', 'ds', 'window'])
+            if merged['yhat'].isna().any(): raise RuntimeError(f'{model} lacks forecasts on {ds.name}')
+            fc[model] = merged['yhat'].to_numpy()
+        got = [c for c in fc.columns if c not in ('unique_id', 'ds', 'window', 'y', 'SeasonalNaive')]
+        mases = A.mase_table(df, fc, ds.h, m)
+        # one model at a time, as accuracy.py scores a run (the cells dropped are the zero-scale ones, the same for all)
+        rel = {k: float(A.relative_mase(mases, [k])[k]) for k in got}
+        rows.append({'dataset': ds.name, 'half': A.HALF[ds.name], 'group': ds.group, 'SeasonalNaive': 1.0, **rel})
+    return pd.DataFrame(rows).reindex(columns=['dataset', 'half', 'group'] + list(dict.fromkeys(['SeasonalNaive'] + models)))
+
+
+def ablation(per: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for name, desc, seeds, *recorded in VARIANTS:
+        for half in HALVES:
+            t = per[per['half'] == half]
+            done = [(c, cmd) for c, cmd in seeds if t[c].notna().all()]
+            for k, (c, cmd) in enumerate(done):
+                r = t[c]
+                rows.append({'variant': name, 'run': c, 'seed': (seeds.index((c, cmd)) if len(seeds) > 1 else ''),
+                             'description': desc, 'half': half, 'geo-mean relative MASE': A.geo_mean(r),
+                             'wins': int((r < 1).sum()), 'datasets': len(r), 'command': cmd})
+            if len(done) > 1:
+                sub = pd.DataFrame(rows[-len(done):])
+                rows.append({'variant': name, 'run': 'mean of ' + ', '.join(c for c, _ in done), 'seed': 'mean',
+                             'description': desc, 'half': half,
+                             'geo-mean relative MASE': sub['geo-mean relative MASE'].mean(), 'wins': sub['wins'].mean(),
+                             'datasets': len(t), 'command': ''})
+    return pd.DataFrame(rows)
+
+
+def check_recorded():
+    "warn where a cache's variant.json differs from the command listed (expected only for the runs noted in VARIANTS)"
+    for name, desc, seeds, *recorded in VARIANTS:
+        for c, cmd in seeds:
+            meta = A.RESULTS / 'cache' / c / 'variant.json'
+            if not meta.exists(): continue
+            got = json.loads(meta.read_text())['kwargs']
+            want = json.loads(cmd.split("--lstm-kwargs '")[1].rstrip("'")) if '--lstm-kwargs' in cmd else {}
+            if got != want:
+                note = '' if recorded and got == recorded[0] else '  <- UNEXPECTED'
+                print(f'note: {c} was cached with kwargs {got}; its forecasts are those of {want}{note}')
+
+
+def main():
+    models = [c for _, _, seeds, *_ in VARIANTS for c, _ in seeds]
+    check_recorded()
+    per = relative_table(models)
+    tab = ablation(per)
+    A.RESULTS.mkdir(parents=True, exist_ok=True)
+    tab.to_csv(A.RESULTS / 'ablation.csv', index=False)
+    per.to_csv(A.RESULTS / 'ablation_per_dataset.csv', index=False)
+    pd.set_option('display.width', 250); pd.set_option('display.max_rows', 200); pd.set_option('display.max_colwidth', 60)
+    for half in HALVES:
+        t = tab[tab['half'] == half]
+        print(f'\n{half} half ({int(t["datasets"].max()) if len(t) else 0} datasets): geo-mean relative MASE, wins (relative MASE < 1)')
+        print(t[['variant', 'run', 'geo-mean relative MASE', 'wins', 'datasets']].round(3).to_string(index=False))
+    print(f'\nmachine (of this read; the fits ran where accuracy.py ran): {A.machine_line()}')
+    print(f'wrote {A.RESULTS / "ablation.csv"} and {A.RESULTS / "ablation_per_dataset.csv"}')
+
+
+if __name__ == '__main__':
+    main()
