@@ -8,6 +8,10 @@ of that half. Relative MASE, its geometric mean over datasets and the wins (rela
 accuracy.py's own functions (`load`, `window_positions`, `mase_table`, `relative_mase`, `geo_mean`), so the numbers
 are those accuracy.py prints for the same forecasts. Variants run over several seeds get one row per seed and a
 `mean` row (mean of the seeds' geo-means and of their wins).
+
+Left out: `LSTM_resid`, `LSTM_resid_ens` (an out-of-tree patch; `lib_base` and `lib_ens3` are their reproducible
+equivalents) and `LSTM_deseason_ens` (run while `baseline='seasonal_naive'` was briefly the library default, so its
+forecasts are not those of its recorded settings).
 """
 from __future__ import annotations
 import json, os, sys
@@ -33,15 +37,16 @@ def _seeds(base, half, kwargs=None, recipe=None, names=None):
     names = names or [base, f'{base}_seed1', f'{base}_seed2']
     return [(n, _lstm(n, half, {**kwargs, 'random_seed': s} if s else kwargs, recipe)) for s, n in enumerate(names)]
 
-# (row name, description, [(cache name, command), ...] one per seed, recorded kwargs when the cache's variant.json
-#  differs from the command's on purpose)
-SN_NOTE = ("run while `baseline='auto'` (= 'seasonal_naive') was briefly the library default: cached as {rec}, its forecasts "
-           "are those of the kwargs in the command")
+# (row name, description, [(cache name, command), ...] one per seed[, kwargs recorded in the cache's variant.json]).
+# The last item is given for the lib_* runs made while `baseline='auto'` (= 'seasonal_naive') was briefly the library
+# default: their cache records the kwargs passed, their forecasts are those of the command's kwargs (the baseline
+# spelled out), which is how to reproduce them now (under a new --variant name: accuracy.py refuses to mix settings).
 VARIANTS = [
     ('defaults', 'current defaults: LSTMForecast(h, freq), baseline=None, ensemble_size=1 (seed 0 = the full run)',
      _seeds('LSTM_defaults', 'both', names=['LSTM_defaults', 'LSTM_defaults_seed1', 'LSTM_defaults_seed2'])),
-    ('defaults, older code', 'the defaults as cached by the first full run (library code of that run, before float64 '
-     'scaling and the baseline/ensemble options): results/summary_LSTM.csv', _seeds('LSTM', 'both')),
+    ('defaults, older code', 'the same defaults as cached by the first runs (results/summary_LSTM.csv), with the library '
+     'code of that time (before part of the float64 scaling work); the reference of the recipes',
+     [('LSTM', _lstm('LSTM', 'both'))] + _seeds('LSTM', 'tuning')[1:]),
     ('log', 'recipe log: log y when every training value is > 0, exp back (older code)', _seeds('LSTM_log', 'tuning', recipe='log')),
     ('deseason', 'recipe deseason: classical decomposition, LSTM on the adjusted series, reseasonalised (older code)',
      _seeds('LSTM_deseason', 'tuning', recipe='deseason')),
@@ -54,7 +59,7 @@ VARIANTS = [
     ('ens_inputs', 'recipe ens_inputs: median of 3 networks, input_size 1, 2, 3 x max(h, m) (older code)',
      [('LSTM_ens_inputs', _lstm('LSTM_ens_inputs', 'tuning', recipe='ens_inputs'))]),
     ('lib_base', "library option baseline='seasonal_naive': the network learns the correction to the seasonal-naive forecast",
-     _seeds('lib_base', 'tuning', {'baseline': 'seasonal_naive'})),
+     _seeds('lib_base', 'both', {'baseline': 'seasonal_naive'})),
     ('lib_ema', "library option ema_decay=0.99 (weights averaged), with baseline='seasonal_naive'",
      [('lib_ema', _lstm('lib_ema', 'tuning', {'ema_decay': 0.99, 'baseline': 'seasonal_naive'}))], {'ema_decay': 0.99}),
     ('lib_ens3', "library options ensemble_size=3 (median), baseline='seasonal_naive'",
