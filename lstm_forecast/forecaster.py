@@ -666,7 +666,7 @@ _RENAME_EXCHANGE, _AT_FDCWD = 2, -100
 def _exchange(a: Path, b: Path) -> bool:
     "Swap two existing paths in one atomic step (Linux `renameat2`); False where the system cannot"
     try: fn = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError): return False
+    except (OSError, AttributeError, TypeError): return False  # no C library to ask (Windows) or no renameat2 (macOS)
     if fn(_AT_FDCWD, os.fsencode(str(a)), _AT_FDCWD, os.fsencode(str(b)), _RENAME_EXCHANGE) == 0: return True
     err = ctypes.get_errno()
     if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EPERM): return False  # file system or kernel without it
