@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_forecaster.ipynb #a4f193e2
 from __future__ import annotations
-import contextlib, copy, ctypes, dataclasses, errno, hashlib, json, os, random, shutil, tempfile, time, uuid, warnings
+import contextlib, copy, ctypes, dataclasses, errno, hashlib, json, os, random, shutil, time, uuid
 from dataclasses import asdict
 from pathlib import Path
 
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .data import check_df, check_alias, make_future_dataframe, read_series, future_dates, normalize_freq
+from .data import check_df, check_alias, make_future_dataframe, normalize_freq
 from .windows import SeriesPanel, make_windows, gather_windows
 from .scalers import scale_windows
 from .model import LSTMNet
@@ -251,7 +251,7 @@ def _panel(self: LSTMForecast, df, static):
 
 @patch
 def _batches(self: LSTMForecast, panel, series, start, h):
-    return WindowBatches(panel, series, start, self.input_size_, h, self.scaler_type, getattr(self, 'base_lag_', 0))
+    return WindowBatches(panel, series, start, self.input_size_, h, self.scaler_type, self.base_lag_)
 
 @patch
 def _base_lag(self: LSTMForecast, freq) -> int:
@@ -702,13 +702,14 @@ def save(self: LSTMForecast, path):  # folder to write: new, empty, or holding a
     tensors['tail.values'] = torch.from_numpy(np.array(num.to_numpy(dtype='float64'), order='C', copy=True))
     if self.conformal_ is not None: tensors['conformal.scores'] = torch.from_numpy(np.array(self.conformal_[1], order='C', dtype='float64'))
     ids, ds = self.tail_['unique_id'], self.tail_['ds']
+    ids_spec, ds_spec = _ids_to_json(ids), _ds_to_json(ds)          # encoded once: checked here, written below
     fix = "use ids that are numbers, text, booleans, timestamps or tuples of these, and timestamps in UTC or a named time zone"
-    _check_round_trip('the series ids', ids, _ids_from_spec(json.loads(json.dumps(_ids_to_json(ids)))), fix)
-    _check_round_trip('the timestamps ds', ds, _ds_from_spec(json.loads(json.dumps(_ds_to_json(ds)))), fix)
+    _check_round_trip('the series ids', ids, _ids_from_spec(json.loads(json.dumps(ids_spec))), fix)
+    _check_round_trip('the timestamps ds', ds, _ds_from_spec(json.loads(json.dumps(ds_spec))), fix)
     cfg = {'format_version': FORMAT_VERSION, 'library': 'lstm_forecast', 'class': 'LSTMForecast',
            'init': {k: getattr(self, k) for k in _INIT_ARGS}, 'loss': _loss_spec(self.loss),
            'train_config': asdict(self.train_config), 'freq': self.freq_, 'input_size_': self.input_size_, 'base_lag_': self.base_lag_,
-           'tail': {'unique_id': _ids_to_json(ids), 'ds': _ds_to_json(ds), 'columns': list(num.columns)},
+           'tail': {'unique_id': ids_spec, 'ds': ds_spec, 'columns': list(num.columns)},
            'static': None if self.static_ is None else {'unique_id': _ids_to_json(self.static_['unique_id']),
                                                         **self.static_.drop(columns='unique_id').to_dict(orient='list')},
            'ids': _ids_to_json(self.ids_),
