@@ -257,7 +257,8 @@ class SiteRenderer(IPythonRenderer):
             return f'lfcodelink{len(links) - 1}x'
         out = super().block_code(_re_md_code_link.sub(stash, code), info)
         for i, (name, url) in enumerate(links):
-            out = out.replace(f'lfcodelink{i}x', f'<a class="lf-symbol" href="{html.escape(url)}">{html.escape(name)}</a>')
+            link = f'<a class="lf-symbol" href="{html.escape(url)}">{html.escape(name)}</a>'
+            out = out.replace(f'lfcodelink{i}x', link)
         return out
 
 
@@ -445,6 +446,14 @@ def write_static(exp, resources, out):
     shutil.copy(SITE_FILES / 'site.css', out / '_static' / 'site.css')
 
 
+def site_notebook(nb):
+    "A copy of a prepared notebook without the cells a page shows as blank (nbdev's `<!-- WARNING ... -->` cell)"
+    nb = nbformat.from_dict(copy.deepcopy(nb))
+    blank = re.compile(r'\s*(<!--.*?-->\s*)*', re.S)
+    nb.cells = [c for c in nb.cells if not (c.cell_type == 'markdown' and blank.fullmatch(c.source))]
+    return nb
+
+
 def render_html(nb, page):
     "One page of the site, as a BeautifulSoup tree (links not yet checked), and nbconvert's resources"
     exp = _site_exporter()
@@ -497,10 +506,12 @@ def build_site(cfg, cache, out, notes, problems):
         page = pages[href]
         if not page.nav: page.nav = nav
         try:
-            soup, exp, resources = render_html(nbformat.from_dict(nb), page)
+            soup, exp, resources = render_html(site_notebook(nb), page)
         except Exception as e:
             problems.append(f'{rel}: failed to render to HTML ({e!r})'); continue
         for a in soup.find_all('a', href=True): site.localize(page, a)
+        for a in soup.find_all('a', string='source'):  # show_doc's source link: floated right by site.css
+            if a.parent.name == 'p' and a.parent.get_text(strip=True) == 'source': a.parent['class'] = ['lf-source']
         site.table_of_contents(soup)
         soups[href] = soup
         problems += page.problems
@@ -565,7 +576,8 @@ def main(check=False, out=None, with_readme=True):
     with warnings.catch_warnings(record=True) as caught:  # nbdev warns when it must run a cell mixing imports and code
         warnings.simplefilter('always')
         cache = Path(proc_nbs(cfg.nbs_path, n_workers=0, force=True))
-    mixed = [str(w.message).split('---')[1].strip().splitlines()[0] for w in caught if 'imports and other code' in str(w.message)]
+    mixed = [str(w.message).split('---')[1].strip().splitlines()[0] for w in caught
+             if 'imports and other code' in str(w.message)]
     problems = [f'a cell mixes imports and other code (nbdev runs it while building the docs): {m!r}...; '
                 'put imports in their own cell' for m in mixed]
     notes = []
