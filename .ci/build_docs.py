@@ -218,8 +218,8 @@ def tex_to_mathml(tex, display):
 
 
 def slugify(text):
-    "The id pandoc (so Quarto, so nbdev's symbol links) gives a heading with this text"
-    s = re.sub(r'[^\w\s.-]', '', html.unescape(text).lower())
+    "The id pandoc (so Quarto, so nbdev's symbol links) gives a heading with this (inline HTML) text"
+    s = re.sub(r'[^\w\s.-]', '', html.unescape(re.sub(r'<[^>]+>', '', text)).lower())
     s = re.sub(r'\s+', '-', s.strip())
     return re.sub(r'^[^a-z]+', '', s) or 'section'
 
@@ -234,7 +234,7 @@ class SiteRenderer(IPythonRenderer):
         self.page = page
 
     def heading(self, text, level, **attrs):
-        hid = self.page.unique_id(slugify(re.sub(r'<[^>]+>', '', text)))
+        hid = self.page.unique_id(slugify(text))
         return (f'<h{level} id="{hid}">{text}<a class="anchor-link" href="#{hid}" '
                 f'aria-label="Link to this section">¶</a></h{level}>\n')
 

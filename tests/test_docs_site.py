@@ -5,7 +5,7 @@ would trip over. Each check is also run on small synthetic pages, broken on purp
 by not looking. Problems that come from the notebooks' own markdown (the Quarto site shows them too) are listed in
 `KNOWN` with the notebook and cell to fix; an entry that no longer matches fails, so the list only shrinks.
 """
-import re, sys
+import importlib.util, re, sys
 from pathlib import Path
 
 import pytest
@@ -241,3 +241,45 @@ def test_a_page_without_toc_sidebar_pager_or_styles_fails(tmp_path):
                                      '<main><h2 id="s">S</h2></main></body></html>')
     checks = [c for _, c, _ in check_site(tmp_path)]
     assert checks.count('navigation') == 3 and checks.count('layout') == 2, checks
+
+
+# --- the build's own mending, on small inputs ------------------------------------------------------------------
+
+@pytest.fixture(scope='module')
+def build():
+    spec = importlib.util.spec_from_file_location('build_docs', ROOT / '.ci' / 'build_docs.py')
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_heading_ids_are_pandocs(build):
+    # the ids Quarto gives headings, which nbdev's symbol links (`forecaster.html#lstmforecast.fit`) point to
+    assert build.slugify('SeriesPanel.from_df') == 'seriespanel.from_df'
+    assert build.slugify('2. Save &amp; load: the <em>why</em>') == 'save-load-the-why'
+    assert build.slugify("The package's LSTM") == 'the-packages-lstm'
+
+
+def test_math_to_mathml(build):
+    out = build.tex_to_mathml(r'\text{proj\_size} > 0', 'inline')
+    assert '<math' in out and 'proj_size' in out and '\\_' not in out
+    assert '<mtable' in build.tex_to_mathml(r'\begin{aligned} a &= b \\ c &= d \end{aligned}', 'block')
+    with pytest.raises(ValueError, match='does not know'): build.tex_to_mathml(r'\notacommand{x}', 'inline')
+
+
+def test_machine_paths_leave_warnings(build):
+    w = ('/work/venv/lib/python3.11/site-packages/pandas/core/x.py:17: RuntimeWarning: overflow\n'
+         '/tmp/ipykernel_15964/3316392508.py:2: FutureWarning: y\n/home/me/proj/run.py:3: UserWarning: z')
+    out = build.strip_machine_paths(w)
+    assert out.splitlines() == ['pandas/core/x.py:17: RuntimeWarning: overflow', '<cell>:2: FutureWarning: y',
+                                'run.py:3: UserWarning: z']
+
+
+def test_show_doc_signature_mending(build):
+    src = 'https://github.com/o/r/blob/main/lstm_forecast/train.py#L1'
+    md = f'---\n\n[source]({src})\n\n### Batches\n\n```python\ndef Batches(\n    *args, **kwargs\n):\n```\n'
+    assert 'class Batches(Protocol):' in build.fix_show_doc(md)
+    md = (f'---\n\n[source]({src})\n\n### TrainConfig\n\n```python\ndef TrainConfig(\n    max_steps:int=500,'
+          ' x:NoneType=None\n)->None:\n```\n')
+    out = build.fix_show_doc(md)
+    assert 'class TrainConfig(' in out and 'x=None' in out and 'NoneType' not in out and '->None' not in out
