@@ -4,15 +4,16 @@ Used by `tests/test_notebooks.py` (which executes every notebook once) and unit-
 `tests/test_notebook_freshness.py`. Text outputs (stdout and the plain-text form of results) are compared after
 normalising what legitimately changes between runs: timings (`1.6 s`, `0.5s`, `120 ms`), memory addresses
 (` at 0x7f...`, which nbdev_clean removes), figure reprs (`<Figure size ...>`), progress bars and HTML-only
-display objects. stderr is ignored (warnings carry machine paths). Numbers are compared with a tolerance (a float printed to 3 decimals may move by a
-few units in its last digit on another CPU); every other character must match. Cells that time themselves
+display objects. stderr is ignored (warnings carry machine paths). Numbers are compared with a tolerance (a float
+printed to 3 decimals may move by a few units in its last digit on another CPU); every other character must match. Cells that time themselves
 (`perf_counter`, `time.time`, `%time`) have their numbers ignored, not their text."""
 import math, re
 
 _TIMING = re.compile(r'\d+(?:\.\d+)?(?:e[-+]?\d+)?\s*(?:s|ms|µs|us|sec|seconds|min|minutes)\b')
 _ADDR = re.compile(r'(?: at )?0x[0-9a-fA-F]+')  # nbdev_clean drops ' at 0x...' from reprs
 _NUM = re.compile(r'[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?')
-_SKIP_LINE = re.compile(r'^\s*(?:<Figure size [^>]*>|<IPython\.core\.display\.\w+ object>)\s*$|[█━▏▎▍▌▋▊▉]')
+_SKIP_LINE = re.compile(r'^\s*(?:<Figure size [^>]*>|<IPython\.core\.display\.\w+ object>)\s*$'  # figures, HTML
+                        r'|[█━▏▎▍▌▋▊▉]')  # progress bars
 _TIMED_CELL = re.compile(r'perf_counter|time\.time\(|%%?time\b|%%?timeit\b')
 
 
@@ -48,7 +49,8 @@ def _close(a: str, b: str, rtol: float) -> bool:
 def compare_lines(stored: list[str], fresh: list[str], rtol: float = 0.02, numbers: bool = True) -> str | None:
     "None if the two normalised outputs agree; otherwise the first difference, as a message"
     if len(stored) != len(fresh):
-        return f'{len(stored)} stored output lines vs {len(fresh)} fresh ones:\n  stored: {stored[:6]}\n  fresh:  {fresh[:6]}'
+        return (f'{len(stored)} stored output lines vs {len(fresh)} fresh ones:\n'
+                f'  stored: {stored[:6]}\n  fresh:  {fresh[:6]}')
     for s, f in zip(stored, fresh):
         if _NUM.sub('#', s) != _NUM.sub('#', f): return f'text differs:\n  stored: {s!r}\n  fresh:  {f!r}'
         if numbers:
@@ -67,5 +69,6 @@ def stale_cells(stored_nb, fresh_nb, rtol: float = 0.02) -> list[str]:
         src = c['source'] if isinstance(c['source'], str) else ''.join(c['source'])
         msg = compare_lines(normalise(s.get('outputs')), normalise(c.get('outputs')), rtol,
                             numbers=not _TIMED_CELL.search(src))
-        if msg: problems.append(f'cell {c.get("id")} ({src.strip().splitlines()[0][:60] if src.strip() else ""!r}): {msg}')
+        first = src.strip().splitlines()[0][:60] if src.strip() else ''
+        if msg: problems.append(f'cell {c.get("id")} ({first!r}): {msg}')
     return problems

@@ -53,9 +53,11 @@ def test_notebook(nb, monkeypatch):
     fresh = copy.deepcopy(stored)
     flags = _skip_flags()
     fresh.cells = [c for c in fresh.cells if not _skipped(c, flags)]
-    client = NotebookClient(fresh, timeout=1800, kernel_name='python3', resources={'metadata': {'path': str(nb.parent)}})
+    client = NotebookClient(fresh, timeout=1800, kernel_name='python3',
+                            resources={'metadata': {'path': str(nb.parent)}})
     try: client.execute()
-    except (CellExecutionError, CellTimeoutError) as e: pytest.fail(f'{nb.name} failed:\n{str(e)[-8000:]}', pytrace=False)
+    except (CellExecutionError, CellTimeoutError) as e:
+        pytest.fail(f'{nb.name} failed:\n{str(e)[-8000:]}', pytrace=False)
     if os.environ.get('LSTM_FORECAST_FRESHNESS', '1') == '0': return
     stale = stale_cells(stored, fresh)
     assert not stale, (f'{nb.relative_to(NBS)} has stale outputs (re-execute it and commit it with its outputs):\n'
