@@ -15,9 +15,9 @@ import torch.distributed as dist
 from torch import nn
 
 # %% auto #0
-__all__ = ['DEFAULT_TIMEOUT', 'DistInfo', 'torchrun_env', 'dist_info', 'is_distributed', 'rank_device', 'backend_for',
-           'init_distributed', 'share', 'batch_share', 'all_reduce_sum', 'global_mean', 'RankFailed', 'all_gather',
-           'on_rank0', 'wrap_ddp', 'unwrap', 'parallel_map']
+__all__ = ['DEFAULT_TIMEOUT', 'CLOSE_WAIT', 'DistInfo', 'torchrun_env', 'dist_info', 'is_distributed', 'rank_device',
+           'backend_for', 'init_distributed', 'share', 'batch_share', 'all_reduce_sum', 'global_mean', 'RankFailed',
+           'all_gather', 'on_rank0', 'wrap_ddp', 'unwrap', 'n_workers', 'parallel_map']
 
 # %% ../nbs/12_distributed.ipynb #b013e77c
 @dataclass(frozen=True)
@@ -108,11 +108,27 @@ def init_distributed(device: torch.device | str = 'cpu',  # this rank's device: 
     limit = _timeout(timeout)
     if device.type == 'cuda': torch.cuda.set_device(device)
     dist.init_process_group(backend_for(device), init_method='env://', timeout=limit)
-    atexit.register(_shutdown)  # a group left open makes torch warn at exit
+    sys.excepthook = _noting_failure(sys.excepthook)
+    atexit.register(_close)
     return dist_info()
 
-def _shutdown():
-    if dist.is_initialized(): dist.destroy_process_group()
+CLOSE_WAIT = 10  # seconds a finished rank waits at exit for the others, to close the group together
+_failed = []     # set when this process raised: then nothing waits at exit
+
+def _noting_failure(hook):
+    def excepthook(*exc): _failed.append(True); hook(*exc)
+    return excepthook
+
+def _close():
+    "At exit: meet the other ranks, then close the group (skipped after an error: the others may never come)"
+    if not dist.is_initialized() or _failed: return
+    try:  # first meet through the group's key-value store: nobody waits more than CLOSE_WAIT for a lost rank
+        store, info = dist.distributed_c10d._get_default_store(), dist_info()
+        store.set(f'lstm_forecast/closing/{info.rank}', '1')
+        store.wait([f'lstm_forecast/closing/{r}' for r in range(info.world_size)], datetime.timedelta(seconds=CLOSE_WAIT))
+        dist.barrier()          # all ranks are here: the group's own barrier lets its last exchanges finish
+        dist.destroy_process_group()
+    except Exception: pass  # a rank is gone or late: there is nothing left to close together
 
 # %% ../nbs/12_distributed.ipynb #3ed1b4e5
 def share(n: int,                       # number of items to split
@@ -170,6 +186,7 @@ def _raise_failed(outs: list, info: DistInfo):
     "Raise the first rank's exception among `outs` [(ok, value) per rank], on every rank"
     for r, (ok, v) in enumerate(outs):
         if ok: continue
+        _failed.append(True)  # every rank raises: none waits for the others at exit
         if r != info.rank and hasattr(v, 'add_note'): v.add_note(f'(raised on rank {r} of {info.world_size})')
         raise v
 
@@ -206,8 +223,10 @@ def unwrap(model: nn.Module) -> nn.Module:
     return model.module if isinstance(model, nn.parallel.DistributedDataParallel) else model
 
 # %% ../nbs/12_distributed.ipynb #f4e447e8
-def _check_jobs(n_jobs, n_items: int) -> int:
-    "The number of workers to start for `n_items` items"
+def n_workers(n_jobs,         # 1, 2, ... worker processes, or -1: one per CPU
+              n_items: int,   # how many items there are to work on
+             ) -> int:        # the number of workers worth starting (never more than the items)
+    "Check `n_jobs` and say how many worker processes to start for `n_items` items"
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or not (n_jobs >= 1 or n_jobs == -1):
         raise ValueError(f"n_jobs must be a positive integer or -1 (one worker per CPU), got {n_jobs!r}")
     return max(1, min((os.cpu_count() or 1) if n_jobs == -1 else int(n_jobs), n_items))
@@ -230,8 +249,11 @@ def parallel_map(fn,              # a function of one item, importable by worker
                 ) -> list:        # [fn(x) for x in items], in order
     "`[fn(x) for x in items]`, computed by `n_jobs` spawned worker processes with one torch thread each"
     items = list(items)
-    n = _check_jobs(n_jobs, len(items))
+    n = n_workers(n_jobs, len(items))
     if n == 1: return [fn(x) for x in items]
+    if is_distributed():
+        raise ValueError(f"n_jobs={n_jobs} inside a torchrun run would repeat every fit on every rank; under torchrun "
+                         f"use n_jobs=1 (the ranks already share the work), or run the script with plain python")
     _check_portable(fn)
     pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context('spawn'),
                                initializer=torch.set_num_threads, initargs=(1,))  # one torch thread per worker

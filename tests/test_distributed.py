@@ -127,14 +127,26 @@ def _free_port() -> int:
         s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
 
-def _launch(fn, world: int, *args):
-    "Run fn(rank, world, port, *args) in `world` spawned processes; fail the test instead of hanging past LIMIT"
-    ctx = mp.start_processes(fn, args=(world, _free_port(), *args), nprocs=world, join=False, start_method='spawn')
-    deadline = time.monotonic() + LIMIT
-    while not ctx.join(timeout=1):
-        if time.monotonic() > deadline:
-            for p in ctx.processes: p.kill()
-            pytest.fail(f'a {world}-process run did not end within {LIMIT}s: it hangs', pytrace=False)
+def _launch(fn, world: int, *args, done: Path | None = None):
+    """Run fn(rank, world, port, *args) in `world` spawned processes; fail the test instead of hanging past LIMIT.
+
+    torch 2.13's gloo sometimes aborts a process as it exits, after its work (`terminate called without an active
+    exception`; see nbs/12_distributed.ipynb). With `done`, a folder where every rank writes `<rank>.done` as its last
+    act, such an abort after all ranks finished is not a failure of the code under test; it is retried once otherwise."""
+    for attempt in (1, 2):
+        for f in (done.glob('*.done') if done else []): f.unlink()
+        ctx = mp.start_processes(fn, args=(world, _free_port(), *args), nprocs=world, join=False, start_method='spawn')
+        deadline = time.monotonic() + LIMIT
+        try:
+            while not ctx.join(timeout=1):
+                if time.monotonic() > deadline:
+                    for p in ctx.processes: p.kill()
+                    pytest.fail(f'a {world}-process run did not end within {LIMIT}s: it hangs', pytrace=False)
+            return
+        except mp.ProcessExitedException as e:
+            if done is None or e.signal_name != 'SIGABRT': raise
+            if all((done / f'{r}.done').exists() for r in range(world)): return
+            if attempt == 2: raise
 
 
 def _setenv(rank, world, port):
@@ -186,6 +198,7 @@ def _train_worker(rank, world, port, out):
     except ZeroDivisionError as e: caught = (type(e).__name__, str(e), getattr(e, '__notes__', []))
     saved = on_rank0(lambda: f'written by rank {info.rank}')
     torch.save(dict(curve=curve, weights=weights, preds=preds, caught=caught, saved=saved), Path(out) / f'{rank}.pt')
+    (Path(out) / f'{rank}.done').touch()
 
 
 def _raise_worker(rank, world, port):
@@ -201,7 +214,7 @@ def _absent_worker(rank, world, port):
 
 
 def test_two_ranks_train_like_one_process_with_the_same_global_batch(tmp_path):
-    _launch(_train_worker, 2, str(tmp_path))
+    _launch(_train_worker, 2, str(tmp_path), done=tmp_path)
     r0, r1 = (torch.load(tmp_path / f'{r}.pt', weights_only=False) for r in (0, 1))
     net, curve, _ = _fit()                                                    # one process, the same global batch
     assert r0['curve'] == r1['curve']                                         # every rank sees the same loss
@@ -228,3 +241,4 @@ def test_a_raising_rank_ends_the_run_with_its_error():
 def test_an_absent_rank_ends_the_run_by_timeout_not_a_hang():
     with pytest.raises(mp.ProcessRaisedException, match='(?i)timed out|timeout'):
         _launch(_absent_worker, 2)
+
