@@ -132,6 +132,8 @@ class LSTMForecast:
                  baseline: str | None = None,             # 'seasonal_naive' or 'naive': the network learns the correction to
                                                           # that forecast of each window (None: the plain forecast)
                  season_length: int | None = None,        # seasonal period of `baseline` (None: from the frequency)
+                 linear_skip: bool | None = None,         # add a linear map of the input window to the forecast
+                                                          # (LSTNet's highway; None: on with the direct head)
                  ensemble_size: int = 1,                  # networks trained with seeds random_seed, +1, ...; the forecast is their median
                  max_steps: int = 500,                    # training steps (batches)
                  learning_rate: float = 5e-3,             # Adam's learning rate
@@ -176,6 +178,13 @@ class LSTMForecast:
             raise ValueError(f"baseline={baseline!r} needs the direct head: the recurrent head feeds its own forecasts back "
                              "as inputs; use recurrent=False or baseline=None")
         self.baseline = baseline
+        if not (linear_skip is None or isinstance(linear_skip, (bool, np.bool_))):
+            raise TypeError(f"linear_skip must be True, False or None, got {linear_skip!r}")
+        linear_skip = None if linear_skip is None else bool(linear_skip)
+        if recurrent and linear_skip:
+            raise ValueError("linear_skip=True needs the direct head (recurrent=False): the recursive head predicts one step "
+                             "at a time; use recurrent=False or linear_skip=None")
+        self.linear_skip = linear_skip
         self.season_length = _check_int('season_length', season_length, none_ok=True)
         self.ensemble_size = _check_int('ensemble_size', ensemble_size)
         if recurrent and self.hist_exog_list:
@@ -267,7 +276,8 @@ def _build_model(self: LSTMForecast):
                    stat_exog_size=len(self.stat_exog_list), encoder_n_layers=self.encoder_n_layers,
                    encoder_hidden_size=self.encoder_hidden_size, encoder_dropout=self.encoder_dropout,
                    decoder_hidden_size=self.decoder_hidden_size, decoder_layers=self.decoder_layers,
-                   recurrent=self.recurrent, h_train=self.h_train, lstm_impl=self.lstm_impl)
+                   recurrent=self.recurrent, h_train=self.h_train, lstm_impl=self.lstm_impl,
+                   linear_skip=not self.recurrent if self.linear_skip is None else self.linear_skip)
 
 @patch
 def fit(self: LSTMForecast,
@@ -574,7 +584,7 @@ def _loss_from_spec(spec: dict):
 
 _INIT_ARGS = ('h', 'input_size', 'scaler_type', 'encoder_n_layers', 'encoder_hidden_size', 'encoder_dropout',
               'decoder_hidden_size', 'decoder_layers', 'futr_exog_list', 'hist_exog_list', 'stat_exog_list',
-              'recurrent', 'h_train', 'baseline', 'season_length', 'ensemble_size', 'random_seed', 'alias', 'n_samples',
+              'recurrent', 'h_train', 'baseline', 'season_length', 'linear_skip', 'ensemble_size', 'random_seed', 'alias', 'n_samples',
               'lstm_impl')
 _MODEL_FILES = ('config.json', 'weights.safetensors')
 
@@ -809,7 +819,7 @@ def load(cls: LSTMForecast, path) -> LSTMForecast:  # a folder written by `save`
 @patch(cls_method=True)
 def _from_config(cls: LSTMForecast, cfg: dict, tensors: dict, ver: int) -> LSTMForecast:
     "Rebuild a fitted model from a checked config and its tensors"
-    init = {'baseline': None, 'season_length': None, 'ensemble_size': 1, **cfg['init']}  # models saved before these existed
+    init = {'baseline': None, 'season_length': None, 'ensemble_size': 1, 'linear_skip': False, **cfg['init']}  # models saved before these existed
     tc = {k: v for k, v in cfg['train_config'].items() if k not in ('random_seed', 'device', 'num_threads', 'verbose')}
     m = cls(**init, loss=_loss_from_spec(cfg['loss']), freq=cfg['freq'], device=cfg['train_config']['device'],
             num_threads=cfg['train_config']['num_threads'], **tc)
