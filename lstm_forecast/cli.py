@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_cli.ipynb #aa97a5f7
 from __future__ import annotations
-import contextlib, os, stat, sys, time, uuid
+import contextlib, io, os, stat, sys, time, uuid
 from pathlib import Path
 
 import numpy as np
@@ -108,11 +108,13 @@ def run(csv=None, id_col=None, time_col=None, target_col=None, h=12, input_size=
     note = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr))
     progress = progress and not quiet and sys.stderr.isatty()
     check_outputs(csv, out, plot, None if load_model else save_model)  # before any reading, training or writing
-    with contextlib.redirect_stdout(sys.stderr): df = _load(csv, id_col, time_col, target_col, verbose=not quiet)
+    read = io.StringIO()  # what read_series guessed: said on stderr once the data passed the checks (else the error alone)
+    with contextlib.redirect_stdout(read): df = _load(csv, id_col, time_col, target_col, verbose=not quiet)
     kw = dict(h=h, input_size=input_size, random_seed=seed, freq=freq, verbose=progress)
     if max_steps is not None: kw['max_steps'] = max_steps
     df, fq = check_df(df, h=h, input_size=input_size or 1, freq=freq)
     m = season_length(fq)
+    if read.getvalue(): note(read.getvalue().rstrip())
     if load_model:
         model = LSTMForecast.load(load_model)
         if model.h != h: note(f"note: the loaded model forecasts h={model.h} steps; --h {h} is ignored")

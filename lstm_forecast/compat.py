@@ -16,6 +16,7 @@ from .data import load_air_passengers, air_passengers_panel
 from .forecaster import LSTMForecast, PredictionIntervals as _NativeIntervals
 from . import losses as L
 from .train import OPTIMIZERS
+from .metrics import _pandas, _like, _CANON
 
 # %% auto #0
 __all__ = ['LSTM_ARGS', 'AirPassengers', 'AirPassengersDF', 'AirPassengersPanel', 'AirPassengersStatic', 'NotSupported', 'MAE',
@@ -265,29 +266,6 @@ def _output_columns(model: LSTM, level) -> tuple[list | None, dict]:
                              f'{a}-hi-{int(round(100 - 200 * (1 - q)))}' for q in qs}}
     lo = {native((100 - l) / 200): f'{a}-lo-{l}' for l in reversed(lv)}  # conformal: the point, then lo (widest first), hi
     return lv, {a: a, **lo, **{native((100 + l) / 200): f'{a}-hi-{l}' for l in lv}}
-
-# %% ../nbs/11_compat.ipynb #c000001d
-_CANON = ('unique_id', 'ds', 'y')
-
-def _pandas(df, cols=_CANON, what: str = 'df'):
-    "`df` (pandas, polars, or anything narwhals reads) as pandas, with `cols` renamed to unique_id, ds, y"
-    if df is None: return None
-    if not isinstance(df, pd.DataFrame):
-        import narwhals as nw
-        try: df = nw.from_native(df, eager_only=True).to_pandas()
-        except TypeError: raise TypeError(f"{what} must be a data frame (pandas, polars, ...), got {type(df).__name__}") from None
-    ren = {c: k for c, k in zip(cols, _CANON) if c != k and c in df.columns}
-    clash = [k for c, k in ren.items() if k in df.columns]
-    if clash: raise ValueError(f"{what} has a column {clash[0]!r} besides the one you named as it; rename or drop it")
-    return df.rename(columns=ren) if ren else df
-
-def _like(out: pd.DataFrame, df, cols=_CANON):
-    "`out` with unique_id, ds, y renamed back to `cols`, in the library of `df`"
-    out = out.rename(columns={k: c for c, k in zip(cols, _CANON) if c != k})
-    if df is None or isinstance(df, pd.DataFrame): return out
-    import narwhals as nw
-    ns = nw.get_native_namespace(nw.from_native(df, eager_only=True))
-    return nw.from_dict({c: out[c].to_numpy() for c in out.columns}, backend=ns).to_native()
 
 # %% ../nbs/11_compat.ipynb #c0000020
 class NeuralForecast:

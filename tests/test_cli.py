@@ -165,7 +165,7 @@ def test_csvs_pandas_would_misread_are_read_right_and_said(tmp_path, case):
         note = "dropped ['Unnamed: 0']"
     r = cli('--csv', 'data.csv', '--h', '3', '--max-steps', '5', cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert note in r.stdout, r.stdout
+    assert note in r.stderr, r.stderr  # notes on stderr: stdout holds the table and the final line only
     f = pd.read_csv(tmp_path / 'forecast.csv')
     assert f.unique_id.unique().tolist() == ['Passengers']  # one series, not 'Unnamed: 0' as a second one
     assert f.ds.tolist()[:2] == ['2003-05-01', '2003-06-01']  # monthly after 40 months, not daily
@@ -181,7 +181,7 @@ def test_interrupt_prints_one_line_and_exits_130(tmp_path):
     p = subprocess.Popen(cmd + ['--csv', 'data.csv', '--max-steps', '100000'], cwd=tmp_path, env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        assert 'read_series:' in p.stdout.readline()  # printed after the imports, before training: Ctrl-C lands in run()
+        assert 'read_series:' in p.stderr.readline()  # a note (stderr) after the imports, before training: Ctrl-C lands in run()
         time.sleep(1)
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=300)
