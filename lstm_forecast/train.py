@@ -15,7 +15,7 @@ from torch import nn
 
 # %% auto #0
 __all__ = ['MAX_SEED', 'MAX_THREADS', 'OPTIMIZERS', 'set_seed', 'get_device', 'use_threads', 'constant_lr', 'cosine_lr',
-           'TrainConfig', 'Batches', 'evaluate', 'TrainingDiverged', 'train']
+           'TrainConfig', 'Batches', 'validation_loss', 'TrainingDiverged', 'train']
 
 # %% ../nbs/05_train.ipynb #a633647f
 MAX_SEED = 2**32 - 1  # numpy's seeds stop here, and torch's take no more than 64 bits
@@ -141,12 +141,12 @@ class Batches(Protocol):
 
 # %% ../nbs/05_train.ipynb #395162f7
 @torch.no_grad()
-def evaluate(model: nn.Module,           # the network
-             loss: Callable,              # loss(target, output, mask) -> scalar
-             data: Batches,               # windows to evaluate on
-             batch_size: int = 1024,      # windows per forward pass
-             device: torch.device = torch.device('cpu')
-            ) -> float:                   # mean loss over all windows
+def validation_loss(model: nn.Module,    # the network
+                    loss: Callable,       # loss(target, output, mask) -> scalar
+                    data: Batches,        # windows to evaluate on
+                    batch_size: int = 1024,  # windows per forward pass
+                    device: torch.device = torch.device('cpu')  # where `model` lives
+                   ) -> float:            # mean loss over all windows
     "Mean loss of `model` over every window of `data`, without gradients"
     was_training = model.training
     model.eval()
@@ -220,7 +220,7 @@ def train(model: nn.Module,              # the network; trained in place
                 tr_steps.append(step); tr_losses.append(l.item())
                 if val_data is not None and (step % cfg.val_check_steps == 0 or step == cfg.max_steps):
                     with _weights(params, ema):                    # validate the weights training would end with
-                        v = evaluate(model, loss, val_data, device=device)
+                        v = validation_loss(model, loss, val_data, device=device)
                         model.train()
                         va_steps.append(step); va_losses.append(v)
                         if v < best: best, best_state, bad_checks = v, _snapshot(model, step), 0

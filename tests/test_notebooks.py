@@ -1,15 +1,23 @@
-"""Execute every notebook under `nbs/` the way `nbdev_test` does: one test per notebook, cells flagged with a
-`tst_flags` directive (`notest slow cuda`) skipped. Each notebook runs in its own process, so notebooks cannot
-affect one another or the rest of the test session. Set `LSTM_FORECAST_TEST_FLAGS="slow"` to run slow cells too."""
-import os, subprocess, sys
+"""Execute every notebook under `nbs/` the way `nbdev_test` does (one test per notebook; cells flagged with a
+`tst_flags` directive, `notest slow cuda`, skipped) and check that the outputs stored in the notebook are fresh:
+every executed cell's text output must match what the run prints now (timings, addresses, figures and progress bars
+aside; numbers within a small tolerance, see `nb_freshness.py`). A stale notebook fails with the cell and the first
+difference; the fix is to re-execute it and commit it with its outputs. Each notebook runs in its own Jupyter kernel,
+so notebooks cannot affect one another or the test session. Set `LSTM_FORECAST_TEST_FLAGS="slow"` to run slow cells
+too, and `LSTM_FORECAST_FRESHNESS=0` to check only that notebooks run."""
+import copy, os, re
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
-from helpers import run_timed
+from nb_freshness import stale_cells
 
 ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT / 'nbs'
+_re_directive = re.compile(r'^\s*#\|\s*(.*?)\s*$')
 
 
 def notebooks():
@@ -17,25 +25,43 @@ def notebooks():
                   if not any(part.startswith(('.', '_')) for part in p.relative_to(NBS).parts))
 
 
-_RUNNER = """
-import sys
-from pathlib import Path
-from nbdev.config import get_config
-from nbdev.test import test_nb
-cfg = get_config()
-force = sys.argv[2].split()
-ok, secs = test_nb(Path(sys.argv[1]), skip_flags=cfg.tst_flags.split(), force_flags=force, basepath=cfg.config_path)
-print(f'{sys.argv[1]}: {"passed" if ok else "FAILED"} in {secs:.1f}s')
-sys.exit(0 if ok else 1)
-"""
+def _skip_flags():
+    "nbdev's tst_flags from settings.ini, minus the ones forced on by LSTM_FORECAST_TEST_FLAGS"
+    ini = (ROOT / 'settings.ini').read_text()
+    flags = set(re.search(r'^tst_flags\s*=\s*(.*)$', ini, re.M).group(1).split())
+    return flags - set(os.environ.get('LSTM_FORECAST_TEST_FLAGS', '').split())
+
+
+def _skipped(cell, flags) -> bool:
+    "True for cells nbdev_test would not run: markdown, flagged cells, `eval: false`, `nbdev_export()` calls"
+    if cell.cell_type != 'code': return True
+    if 'nbdev_export' + '(' in cell.source: return True
+    for line in cell.source.splitlines():
+        m = _re_directive.match(line)
+        if not m: break
+        words = m.group(1).replace(':', ' ').split()
+        if flags & set(words) or (words[:2] == ['eval', 'false']): return True
+    return False
 
 
 @pytest.mark.parametrize('nb', notebooks(), ids=lambda p: p.relative_to(NBS).as_posix())
-def test_notebook(nb):
-    env = dict(os.environ, MPLBACKEND='Agg', OMP_NUM_THREADS='1', PYTHONHASHSEED='0')
-    res = run_timed([sys.executable, '-c', _RUNNER, str(nb), os.environ.get('LSTM_FORECAST_TEST_FLAGS', '')],
-                    f'notebook {nb.relative_to(NBS).as_posix()}', timeout=1800, cwd=NBS, env=env)
-    assert res.returncode == 0, f'{nb.name} failed:\n{res.stdout}\n{res.stderr[-8000:]}'
+def test_notebook(nb, monkeypatch):
+    for k, v in dict(OMP_NUM_THREADS='1', PYTHONHASHSEED='0', IN_TEST='1', PYTHONPATH=str(ROOT)).items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv('MPLBACKEND', raising=False)  # the kernel's inline backend, as when the outputs were stored
+    stored = nbformat.read(nb, as_version=4)
+    fresh = copy.deepcopy(stored)
+    flags = _skip_flags()
+    fresh.cells = [c for c in fresh.cells if not _skipped(c, flags)]
+    client = NotebookClient(fresh, timeout=1800, kernel_name='python3',
+                            resources={'metadata': {'path': str(nb.parent)}})
+    try: client.execute()
+    except (CellExecutionError, CellTimeoutError) as e:
+        pytest.fail(f'{nb.name} failed:\n{str(e)[-8000:]}', pytrace=False)
+    if os.environ.get('LSTM_FORECAST_FRESHNESS', '1') == '0': return
+    stale = stale_cells(stored, fresh)
+    assert not stale, (f'{nb.relative_to(NBS)} has stale outputs (re-execute it and commit it with its outputs):\n'
+                       + '\n'.join(stale[:5]))
 
 
 def test_every_notebook_is_collected():

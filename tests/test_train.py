@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from lstm_forecast.train import (MAX_THREADS, OPTIMIZERS, TrainConfig, TrainingDiverged, evaluate, set_seed, train, get_device,
-                                 use_threads)
+from lstm_forecast.train import (MAX_THREADS, OPTIMIZERS, TrainConfig, TrainingDiverged, validation_loss, set_seed, train,
+                                 get_device, use_threads)
 
 
 class Windows:
@@ -50,7 +50,7 @@ def test_same_seed_same_weights_different_seed_different():
 def test_best_weights_are_restored():
     set_seed(0); m = Net()
     hist = train(m, mse, TR, VA, TrainConfig(max_steps=120, learning_rate=2e-2, val_check_steps=10))
-    assert evaluate(m, mse, VA) == pytest.approx(hist['val'].loss.min(), rel=1e-6)
+    assert validation_loss(m, mse, VA) == pytest.approx(hist['val'].loss.min(), rel=1e-6)
     assert hist['best_step'] == int(hist['val'].step[hist['val'].loss.idxmin()])
 
 
@@ -93,7 +93,7 @@ def test_keyboard_interrupt_restores_best_weights():
     set_seed(0); ref = Net()
     Interrupting.calls = -10**9  # never interrupt: replay the same run
     hist = train(ref, mse, Interrupting(y[:150]), VA, TrainConfig(max_steps=70, learning_rate=2e-2, val_check_steps=10))
-    assert evaluate(m, mse, VA) == pytest.approx(hist['val'].loss.min(), rel=1e-6)
+    assert validation_loss(m, mse, VA) == pytest.approx(hist['val'].loss.min(), rel=1e-6)
     assert not m.training
 
 
@@ -187,7 +187,7 @@ def test_ema_ends_with_the_average_and_leaves_the_path_alone():
     avg, h1 = fit(ema_decay=0.9)
     assert h0['train'].loss.tolist() == h1['train'].loss.tolist()  # the optimiser's path is the same
     assert not torch.equal(params(plain), params(avg))            # but it ends with the averaged weights
-    assert evaluate(avg, mse, VA) < evaluate(Net(), mse, VA)      # which are trained weights, not the initial ones
+    assert validation_loss(avg, mse, VA) < validation_loss(Net(), mse, VA)  # which are trained weights, not the initial ones
 
 
 def test_ema_update_is_the_moving_average():
@@ -201,7 +201,7 @@ def test_ema_update_is_the_moving_average():
 def test_ema_with_validation_keeps_the_best_averaged_weights():
     set_seed(0); m = Net()
     hist = train(m, mse, TR, VA, TrainConfig(max_steps=120, learning_rate=2e-2, val_check_steps=10, ema_decay=0.95))
-    assert evaluate(m, mse, VA) == pytest.approx(hist['val'].loss.min(), rel=1e-6)
+    assert validation_loss(m, mse, VA) == pytest.approx(hist['val'].loss.min(), rel=1e-6)
 
 
 @pytest.mark.parametrize('bad', [0, 1, 1.5, -0.1, 'a', True])
