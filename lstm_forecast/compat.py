@@ -246,6 +246,7 @@ def forecaster(self: LSTM, freq=None) -> LSTMForecast:  # freq: the `NeuralForec
                         max_steps=a['max_steps'], learning_rate=a['learning_rate'], batch_size=a['windows_batch_size'],
                         val_check_steps=a['val_check_steps'], early_stop_patience_steps=a['early_stop_patience_steps'],
                         random_seed=a['random_seed'], freq=freq, alias=getattr(self, 'name_', repr(self)), grad_clip_norm=None,
+                        linear_skip=False, ema_decay=None,  # neuralforecast's network: no linear skip, last weights
                         **n_samples, **_optimizer(a['optimizer'], a['optimizer_kwargs']),
                         **_trainer({k: a[k] for k in a if k not in LSTM_ARGS}))
 

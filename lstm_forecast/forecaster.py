@@ -137,6 +137,7 @@ class LSTMForecast:
                  ensemble_size: int = 1,                  # networks trained with seeds random_seed, +1, ...; the forecast is their median
                  max_steps: int = 500,                    # training steps (batches)
                  learning_rate: float = 5e-3,             # Adam's learning rate
+                 ema_decay: float | None = 0.99,          # forecast with a moving average of the weights (None: last)
                  batch_size: int = 32,                    # windows per batch
                  val_check_steps: int = 25,               # validate every this many steps (when `val_size > 0`)
                  early_stop_patience_steps: int = -1,     # validation checks without improvement before stopping (-1: never)
@@ -195,7 +196,8 @@ class LSTMForecast:
         if lstm_impl not in ('torch', 'custom'): raise ValueError(f"lstm_impl must be 'torch' or 'custom', got {lstm_impl!r}")
         self.lstm_impl, self.device = lstm_impl, device
         self.random_seed = _check_int('random_seed', random_seed, lo=0, hi=2**32 - 1)
-        self.train_config = TrainConfig(max_steps=max_steps, learning_rate=learning_rate, batch_size=batch_size,
+        self.train_config = TrainConfig(max_steps=max_steps, learning_rate=learning_rate, ema_decay=ema_decay,
+                                        batch_size=batch_size,
                                         val_check_steps=val_check_steps, early_stop_patience_steps=early_stop_patience_steps,
                                         random_seed=self.random_seed, device=device, num_threads=num_threads,
                                         verbose=verbose, **train_kwargs)
