@@ -378,7 +378,7 @@ def _infer_sorted(ds: pd.Series, indptr: np.ndarray, ids) -> tuple[str | int, st
                      'pass freq= (e.g. "D", "MS") to see where it breaks')
 
 def _missing_between(prev, got, freq, show: int = 3) -> str:
-    "'a is missing', 'a and b are missing' or 'a, b, c and 9 more are missing': the timestamps strictly between two rows"
+    "The timestamps strictly between two rows: 'a is missing', 'a and b are missing', 'a, b, c and 9 more are missing'"
     off = freq if isinstance(freq, int) else to_offset(freq)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
@@ -433,16 +433,16 @@ def _check_grid(ds: pd.Series, indptr: np.ndarray, ids, freq, source: str = '') 
         more = f' ({len(bad)} breaks in {n_series} series)' if len(bad) > 1 else ''
         on_grid = got > want and (integer and (got - prev) % freq == 0 or not integer and (got + off) - off == got)
         if on_grid:
-            raise ValueError(f'series {ids[s]!r} has a gap: {_missing_between(prev, got, freq)} (after {_describe(prev)} comes '
-                             f'{_describe(got)}) for freq={freq!r}{more}{hint}; add the missing rows with fill_gaps(df, freq={freq!r}) '
-                             '(their y is NaN) or pass the right freq=')
+            raise ValueError(f'series {ids[s]!r} has a gap: {_missing_between(prev, got, freq)} '
+                             f'(after {_describe(prev)} comes {_describe(got)}) for freq={freq!r}{more}{hint}; add the missing rows with '
+                             f'fill_gaps(df, freq={freq!r}) (their y is NaN) or pass the right freq=')
         raise ValueError(f'series {ids[s]!r} does not follow freq={freq!r}{hint}: {_describe(got)} comes after {_describe(prev)} '
                          f'(expected {_describe(want)}){more}; pass the right freq= or resample the series')
 
 # %% ../nbs/00_data.ipynb #c47fe335
 def _check_values(out: pd.DataFrame, col: str, indptr, ids, id_col='unique_id', time_col='ds',
                   allow_missing: bool = False) -> pd.Series:
-    "`out[col]` as float64, or a ValueError naming the first non-numeric or non-finite (or, unless allowed, missing) value"
+    "`out[col]` as float64, or a ValueError naming the first non-numeric, infinite or (unless allowed) missing value"
     s = out[col]
     def where(i): return f"series {ids[_row_series(indptr, i)]!r} at ds={_describe(out[time_col].iloc[i])}"
     if not (pd.api.types.is_numeric_dtype(s) or _is_text(s)):
@@ -473,8 +473,8 @@ def _check_some_observed(y: pd.Series, indptr, ids):
     n_obs = np.add.reduceat(y.notna().to_numpy(), indptr[:-1])  # [S] observed values per series
     if (n_obs == 0).any():
         s = int(np.flatnonzero(n_obs == 0)[0])
-        raise ValueError(f'series {ids[s]!r} has no observed y: all its {indptr[s + 1] - indptr[s]} values are missing (NaN); '
-                         'drop that series')
+        raise ValueError(f'series {ids[s]!r} has no observed y: all its {indptr[s + 1] - indptr[s]} values are '
+                         'missing (NaN); drop that series')
 
 def _check_unique(ds: pd.Series, indptr, ids):
     "Raise if two rows of a series share a timestamp (`ds` sorted within each series)"
@@ -483,10 +483,11 @@ def _check_unique(ds: pd.Series, indptr, ids):
     dup = np.flatnonzero(same & (ds.to_numpy()[1:] == ds.to_numpy()[:-1]))
     if len(dup):
         i = int(dup[0])
-        raise ValueError(f'df has {len(dup)} duplicate (unique_id, ds) rows; the first is series {ids[_row_series(indptr, i)]!r} at '
-                         f'ds={_describe(ds.iloc[i])}; drop them (df.drop_duplicates) or aggregate them (df.groupby(["unique_id", "ds"]).sum())')
+        raise ValueError(f'df has {len(dup)} duplicate (unique_id, ds) rows; the first is series '
+                         f'{ids[_row_series(indptr, i)]!r} at ds={_describe(ds.iloc[i])}; drop them (drop_duplicates) '
+                         'or aggregate them (df.groupby(["unique_id", "ds"]).sum())')
 
-def _resolve_freq(ds: pd.Series, indptr, ids, freq) -> tuple[str | int, str]:  # (freq, the series it was inferred from or '')
+def _resolve_freq(ds: pd.Series, indptr, ids, freq) -> tuple[str | int, str]:  # (freq, series it came from or '')
     "`freq` normalised and checked against the type of `ds`, or inferred from the longest series when None"
     if freq is None: return _infer_sorted(ds, indptr, ids)
     freq, integer = normalize_freq(freq), pd.api.types.is_integer_dtype(ds)
@@ -503,7 +504,7 @@ def check_df(df: pd.DataFrame,  # long frame with `id_col`, `time_col`, `target_
              id_col: str = 'unique_id',  # series identifier column
              time_col: str = 'ds',  # timestamp column (datetime64 or integer)
              target_col: str = 'y',  # target column
-             allow_missing: bool = False,  # let `y` and `exog_cols` hold NaN (missing values); infinities are still refused
+             allow_missing: bool = False,  # let `y` and `exog_cols` hold NaN (missing values); never infinities
             ) -> tuple[pd.DataFrame, str | int]:  # (sorted copy with columns renamed to `unique_id, ds, y`, freq)
     "Validate a long frame and return a sorted, standardised copy and its frequency"
     if not isinstance(df, pd.DataFrame):
@@ -555,8 +556,8 @@ def infer_freq(df: pd.DataFrame,  # long frame
 def _grid_steps(ds: pd.Series,  # [N] timestamps (datetime64 or int64), sorted within each series
                 indptr: np.ndarray,  # [S+1] row offsets of the series
                 freq: str | int,  # normalised offset alias or int step
-               ) -> tuple[np.ndarray, object]:  # k [N] steps of each row after its series' first (-1: off that grid), stamp(s, k)
-    "How many steps of `freq` each row lies after its series' first row, and the function giving the timestamp of step k"
+               ) -> tuple[np.ndarray, object]:  # k [N] steps after the series' first row (-1: off grid), stamp(s, k)
+    "How many steps of `freq` each row lies after its series' first row, and a function giving the timestamp of step k"
     sid = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))  # [N] series of each row
     if isinstance(freq, int):
         v = ds.to_numpy(); first = v[indptr[:-1]]
@@ -581,9 +582,11 @@ def fill_gaps(df: pd.DataFrame,  # long frame with `id_col`, `time_col` and any 
               time_col: str = 'ds',  # timestamp column
              ) -> pd.DataFrame:  # sorted copy, every series on its full grid; the added rows hold NaN
     "Add the missing timestamps of each series, from its first to its last, as rows whose other columns are NaN"
-    if not isinstance(df, pd.DataFrame): raise TypeError(f'fill_gaps expects a long pandas DataFrame, got {type(df).__name__}')
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f'fill_gaps expects a long pandas DataFrame, got {type(df).__name__}')
     miss = [c for c in (id_col, time_col) if c not in df.columns]
-    if miss: raise ValueError(f'df is missing column(s) {miss}; its columns are {list(df.columns)}; pass id_col=/time_col=')
+    if miss:
+        raise ValueError(f'df is missing column(s) {miss}; its columns are {list(df.columns)}; pass id_col=/time_col=')
     if df[id_col].isna().any(): raise ValueError(f'column {id_col!r} has missing series ids; drop or fill them')
     out = (df.assign(**{time_col: _prepare_ds(df[time_col], time_col)})
            .sort_values([id_col, time_col], kind='stable', ignore_index=True))

@@ -109,7 +109,8 @@ class SeriesScaler:
             scale = (x - loc.reindex(df['unique_id']).to_numpy()).abs().groupby(df['unique_id'], sort=True, observed=True).median()
         else: loc = g.min(); scale = g.max() - loc
         self.loc_ = loc.fillna(0.)  # pandas skips NaN: a column with no observed value is left as it is
-        self.scale_ = scale.where(scale > self.eps * loc.abs() + np.finfo('float64').tiny, 1.).fillna(1.)  # zero-scale rule
+        tiny = np.finfo('float64').tiny
+        self.scale_ = scale.where(scale > self.eps * loc.abs() + tiny, 1.).fillna(1.)  # the zero-scale rule
         return self
 
     def _stats(self, df: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:  # [N] loc, scale of each row

@@ -187,7 +187,8 @@ def _diverged(step, l, cfg, target, mask) -> str:
         return (f"{head}; {int(nan.sum())} targets of the batch are NaN (missing) and the batch has no 'mask': return "
                 "one from batch() (1 where the target is observed) so the loss ignores them")
     if nan.any() and bool((nan & (mask > 0)).any()):
-        return f"{head}; the batch's mask marks {int((nan & (mask > 0)).sum())} NaN targets as observed: set it to 0 there"
+        bad = int((nan & (mask > 0)).sum())
+        return f"{head}; the batch's mask marks {bad} NaN targets as observed: set it to 0 there"
     if nan.any():
         return (f"{head}; the batch's NaN targets are masked but the loss does not ignore them: use a loss that takes "
                 "the mask (every loss of lstm_forecast.losses does)")

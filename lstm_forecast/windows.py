@@ -146,7 +146,7 @@ def _keep_available(w: Windows, available: Tensor, min_available: float, n_rows:
     available = torch.as_tensor(available)
     if available.shape != (n_rows,):
         raise ValueError(f'available must have one entry per row ({n_rows}), got shape {tuple(available.shape)}')
-    seen = torch.cat([available.new_zeros(1, dtype=torch.long), available.long().cumsum(0)])  # [T+1] observed rows before each row
+    seen = torch.cat([torch.zeros(1, dtype=torch.long), available.long().cumsum(0)])  # [T] -> [T+1] rows observed before
     t = w.target_start  # [W]
     n_in, n_out = seen[t] - seen[w.start], seen[t + w.h] - seen[t]  # [W] observed inputs, observed targets
     keep = (n_in >= max(1, math.ceil(min_available * w.input_size - 1e-9))) & ((n_out > 0) | (w.h == 0))
@@ -159,7 +159,7 @@ def make_windows(indptr: Tensor | np.ndarray,  # [S+1] row offsets of the series
                  end: Tensor | None = None,  # [S] exclusive global row that no target may reach
                  begin: Tensor | None = None,  # [S] first global row a target may occupy
                  available: Tensor | None = None,  # [T] bool, True where the target column is observed; None: all are
-                 min_available: float = MIN_AVAILABLE,  # with `available`: the fraction of inputs a window needs observed
+                 min_available: float = MIN_AVAILABLE,  # with `available`: fraction of inputs a window needs observed
                 ) -> Windows:  # `series` and `start` of every window, by series then time
     "All windows of `input_size` inputs and `h` targets inside each series, by index arithmetic"
     for k, v, low in (('input_size', input_size, 1), ('h', h, 0), ('step', step, 1)):
@@ -200,7 +200,7 @@ def batch(self: SeriesPanel,
           windows: Windows,  # windows of this panel
           idx: Tensor | None = None,  # [B] which windows; all when None
          ) -> dict:  # insample_y [B,L], outsample_y [B,h], hist_exog [B,L,X], futr_exog [B,L+h,F], stat_exog [B,n_stat] (None when absent)
-    "The model inputs and targets of a batch of windows (unscaled; with missing values, also `insample_mask`, `outsample_mask`)"
+    "Model inputs and targets of a batch of windows, unscaled (with missing values: `insample_mask`, `outsample_mask`)"
     start, series = (windows.start, windows.series) if idx is None else (windows.start[idx], windows.series[idx])
     L = windows.input_size
     x = gather_windows(self.values, start, L, windows.h)  # [B, L+h, C]
@@ -215,11 +215,11 @@ def inputs(self: SeriesPanel,
            series: Tensor,  # [B] series of each window
            input_size: int,  # L, the input steps of each window
            available: Tensor | None = None,  # [B, L+h, C] bool, True where observed: the other values become 0
-           channel: bool = True,  # with `available`: append the availability of y over the inputs as the last hist_exog column
-          ) -> dict:  # insample_y [B,L], hist_exog [B,L,X(+1)], futr_exog [B,L+h,F], stat_exog [B,n_stat] (None when absent)
+           channel: bool = True,  # with `available`: add the availability of y (inputs) as the last hist_exog column
+          ) -> dict:  # insample_y [B,L], hist_exog [B,L,X(+1)], futr_exog [B,L+h,F], stat_exog [B,n_stat] (or None)
     "Split windows into the model's inputs: the columns of `values` are `y, *hist_exog_list, *futr_exog_list`"
     L, nh, nf = input_size, len(self.hist_exog_list), len(self.futr_exog_list)
-    if available is not None: x = x.masked_fill(~available, 0.)  # missing (NaN or anything) -> 0, the window's centre once scaled
+    if available is not None: x = x.masked_fill(~available, 0.)  # missing (NaN or anything) -> 0: the centre once scaled
     hist = x[:, :L, 1:1 + nh] if nh else None  # [B, L+h, C] -> [B, L, X]
     if available is not None and channel:
         seen = available[:, :L, :1].to(x.dtype)  # [B, L+h, C] -> [B, L, 1]
