@@ -11,7 +11,7 @@ import pandas as pd
 from fastcore.basics import patch
 
 from .data import check_alias, check_df, make_future_dataframe, normalize_freq
-from .metrics import _check_levels, _interval_cols
+from .metrics import _check_levels, _interval_cols, any_frame
 
 # %% auto #0
 __all__ = ['Naive', 'SeasonalNaive', 'HistoricAverage', 'RandomWalkWithDrift']
@@ -109,6 +109,9 @@ def predict(self: _Baseline,
         bounds = out.iloc[:, 3:].to_numpy().reshape(len(mean), -1)  # [S*h, 2L] -> [S, h*2L]
         _check_finite(bounds, fut['unique_id'].to_numpy()[::self.h], self.alias, 'intervals')
     return out
+
+# %% ../nbs/07_baselines.ipynb #c7a00002
+_Baseline.fit, _Baseline.predict = any_frame(_Baseline.fit), any_frame(_Baseline.predict)
 
 # %% ../nbs/07_baselines.ipynb #d55549dc
 class Naive(_Baseline):

@@ -560,6 +560,12 @@ def _forecast_at(self: LSTMForecast, df, ids, starts, level, static_df):
     keys['y'] = df['y'].to_numpy()[rows]
     return self._output(keys, point, q, names)
 
+# %% ../nbs/09_forecaster.ipynb #c9a00002
+from .metrics import any_frame  # kept beside its one use so this section stays one block
+
+LSTMForecast.fit, LSTMForecast.predict = any_frame(LSTMForecast.fit), any_frame(LSTMForecast.predict)
+LSTMForecast.cross_validation = any_frame(LSTMForecast.cross_validation)
+
 # %% ../nbs/09_forecaster.ipynb #3d01ae18
 FORMAT_VERSION = 2  # 2: ids and timestamps keep their exact types; config.json is also stored inside the weights file
 
