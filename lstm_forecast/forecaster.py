@@ -66,7 +66,8 @@ class WindowBatches:
         locs, scales = [], []
         for s in range(0, len(self.start), chunk):
             x = gather_windows(self.panel.values, self.start[s:s + chunk], self.input_size, 0)  # [b, L, C] inputs only
-            _, loc, scale = scale_windows(x, self.input_size, self.scaler_type)  # NaN (missing) does not count
+            m = None if self.panel.mask is None else gather_windows(self.panel.mask, self.start[s:s + chunk], self.input_size, 0)
+            _, loc, scale = scale_windows(x, self.input_size, self.scaler_type, mask=m)  # missing values do not count
             locs.append(loc); scales.append(scale)
         C = self.panel.values.shape[1]
         if not locs: return torch.zeros(0, 1, C), torch.ones(0, 1, C)
@@ -884,7 +885,8 @@ def _from_config(cls: LSTMForecast, cfg: dict, tensors: dict, ver: int) -> LSTMF
     vals = tensors['tail.values'].numpy()
     for j, c in enumerate(t['columns']): m.tail_[c] = vals[:, j]
     if m.tail_[['y', *m.hist_exog_list, *m.futr_exog_list]].shape[1] != vals.shape[1]: raise ValueError("tail columns do not match")
-    check_df(m.tail_, freq=m.freq_, exog_cols=m.hist_exog_list + m.futr_exog_list)  # the stored timestamps fit the stored freq
+    check_df(m.tail_, freq=m.freq_, exog_cols=m.hist_exog_list + m.futr_exog_list,
+             allow_missing=True)  # the stored timestamps fit the stored freq
     m.ids_ = ids_(cfg['ids'])
     m.static_ = None
     if cfg['static'] is not None:

@@ -285,3 +285,100 @@ def test_validation_loss_weighs_observed_targets_and_diverging_runs_say_why():
         def batch(self, idx): return {k: v for k, v in super().batch(idx).items() if k != 'mask'}
     with pytest.raises(TrainingDiverged, match="targets of the batch are NaN .missing. and the batch has no 'mask'"):
         train(net, MAE(), NoMask(panel, 12, 4), None, TrainConfig(max_steps=3))
+
+
+# ---------------------------------------------------------------- the forecaster and the baselines
+from lstm_forecast.forecaster import LSTMForecast, PredictionIntervals  # noqa: E402
+from lstm_forecast.baselines import Naive, SeasonalNaive  # noqa: E402
+
+QUICK = dict(max_steps=6, encoder_hidden_size=8, decoder_hidden_size=8, batch_size=16)
+
+
+@st.composite
+def holey_frames(draw):
+    "A two-series panel with random NaN in y and in a historic and a future exogenous column, and its future values"
+    seed = draw(st.integers(0, 10 ** 6))
+    rng = np.random.default_rng(seed)
+    df = synthetic_panel(n_series=2, min_length=40, max_length=48, seed=seed % 100)
+    df['hx'], df['fx'] = rng.normal(size=len(df)), rng.normal(size=len(df))
+    p = draw(st.sampled_from([0.1, 0.3, 0.5]))
+    for c in ('y', 'hx', 'fx'): df[c] = df[c].where(rng.random(len(df)) > p)
+    df.loc[df.groupby('unique_id').tail(2).index, 'y'] = 50.  # predict needs an observed value near the end
+    return df, seed
+
+
+def garbage_panels(monkeypatch, seed):
+    "Make every SeriesPanel hold random numbers where its values are missing (the mask stays as it was)"
+    from lstm_forecast import forecaster
+    make = forecaster.SeriesPanel.from_df
+    def from_df(*a, **kw):
+        p = make(*a, **kw)
+        if p.mask is None: return p
+        g = torch.from_numpy(np.random.default_rng(seed).normal(0, 1e3, p.values.shape))
+        return dataclasses.replace(p, values=torch.where(p.mask, p.values, g.to(p.values.dtype)))
+    monkeypatch.setattr(forecaster.SeriesPanel, 'from_df', from_df)
+
+
+def future(df, h=4):
+    last = df.groupby('unique_id').ds.max()
+    return pd.DataFrame({'unique_id': np.repeat(last.index, h),
+                         'ds': np.concatenate([pd.date_range(d, periods=h + 1, freq='MS')[1:] for d in last]),
+                         'fx': np.arange(2 * h, dtype=float)})
+
+
+@settings(max_examples=6, deadline=None)
+@given(holey_frames())
+def test_forecasts_through_missing_values_are_finite_and_ignore_what_the_holes_hold(case):
+    df, seed = case
+    def run():
+        m = LSTMForecast(h=4, input_size=12, hist_exog_list=['hx'], futr_exog_list=['fx'], freq='MS', **QUICK).fit(df)
+        return m, m.predict(futr_df=future(df)), m.cross_validation(df, n_windows=2, step_size=4)
+    before = df.copy()
+    m, fc, cv = run()
+    pd.testing.assert_frame_equal(df, before)  # nothing the user passes is mutated
+    assert m.channel_ and np.isfinite(fc.LSTM).all() and np.isfinite(cv.LSTM).all()
+    with pytest.MonkeyPatch.context() as mp:
+        garbage_panels(mp, seed)
+        _, fc2, cv2 = run()
+    pd.testing.assert_frame_equal(fc, fc2)
+    pd.testing.assert_frame_equal(cv, cv2)
+
+
+def test_complete_data_adds_no_channel_and_missing_data_saves_its_channel(tmp_path):
+    tr = AP.iloc[:132]
+    m = LSTMForecast(h=12, **QUICK).fit(tr)
+    assert m.channel_ is False and m.model_.hist_exog_size == 0
+    holes = tr.assign(y=tr.y.where(np.random.default_rng(0).random(132) > 0.2))
+    holes.loc[131, 'y'] = 400.
+    g = LSTMForecast(h=12, **QUICK).fit(holes)
+    assert g.channel_ is True and g.model_.hist_exog_size == 1
+    g.save(tmp_path / 'm')
+    back = LSTMForecast.load(tmp_path / 'm')
+    assert back.channel_ is True
+    pd.testing.assert_frame_equal(back.predict(), g.predict())
+    assert np.isfinite(g.predict(df=tr).LSTM).all()  # complete history, model with a channel: all observed
+
+
+def test_missing_value_errors_name_the_fix():
+    tr = AP.iloc[:132]
+    with pytest.raises(ValueError, match=r"has a gap: 1951-07-01 and 1951-08-01 are missing .*fill_gaps\(df, freq='MS'\)"):
+        LSTMForecast(h=12, **QUICK).fit(tr.drop(index=[30, 31]))
+    blind = tr.assign(y=tr.y.where(tr.index < 100))
+    m = LSTMForecast(h=12, input_size=24, **QUICK).fit(blind)
+    with pytest.raises(ValueError, match=r"series \['AirPassengers'\] have no observed y in their last input_size=24"):
+        m.predict()
+    with pytest.raises(ValueError, match='no training window of input_size=24'):
+        LSTMForecast(h=12, input_size=24, **QUICK).fit(tr.assign(y=tr.y.where(tr.index % 3 == 0)))
+
+
+def test_cross_validation_drops_unobserved_windows_and_conformal_skips_missing_scores():
+    holes = AP.assign(y=AP.y.where(~AP.index.isin(range(120, 132))))  # the second-to-last year is missing
+    m = LSTMForecast(h=12, **QUICK)
+    with pytest.warns(UserWarning, match='dropped 1 of 3 windows whose 12 actual values are all missing'):
+        cv = m.cross_validation(holes, n_windows=3)
+    assert cv.cutoff.nunique() == 2 and np.isfinite(cv.LSTM).all()
+    g = LSTMForecast(h=12, **QUICK).fit(holes.iloc[:132].assign(y=lambda d: d.y.where(d.index % 9 != 4)),
+                                        prediction_intervals=PredictionIntervals(n_windows=3))
+    fc = g.predict(level=[80])
+    assert np.isfinite(fc.drop(columns=['unique_id', 'ds']).to_numpy()).all()
+    assert (fc['LSTM-hi-80'] > fc['LSTM-lo-80']).all()
