@@ -1002,7 +1002,7 @@ class Forecasters:
 
 def backtest(model, df, n_windows: int = 1, step_size: int | None = None, level=None) -> pd.DataFrame:
     "Rolling-origin backtest of a model with `fit(df)`/`predict()` (a baseline): refit at every cutoff"
-    df, _ = check_df(_as_long(df), h=model.h, freq=getattr(model, 'freq', None))
+    df, _ = check_df(_as_long(df), h=model.h, freq=getattr(model, 'freq', None), allow_missing=True)
     step = model.h if step_size is None else _check_int('step_size', step_size)
     pos, n = _local_index(df)
     sizes = df.groupby('unique_id', sort=False, observed=True).size()
@@ -1020,4 +1020,4 @@ def backtest(model, df, n_windows: int = 1, step_size: int | None = None, level=
         cut = past.groupby('unique_id', sort=False, observed=True)['ds'].last().rename('cutoff')
         f = f.merge(cut, left_on='unique_id', right_index=True).merge(df[['unique_id', 'ds', 'y']], on=['unique_id', 'ds'], how='left')
         outs.append(f[['unique_id', 'ds', 'cutoff', 'y'] + [c for c in f.columns if c not in ('unique_id', 'ds', 'cutoff', 'y')]])
-    return pd.concat(outs, ignore_index=True)
+    return _drop_unobserved(pd.concat(outs, ignore_index=True), model.h)  # the windows cross_validation keeps

@@ -382,3 +382,11 @@ def test_cross_validation_drops_unobserved_windows_and_conformal_skips_missing_s
     fc = g.predict(level=[80])
     assert np.isfinite(fc.drop(columns=['unique_id', 'ds']).to_numpy()).all()
     assert (fc['LSTM-hi-80'] > fc['LSTM-lo-80']).all()
+
+
+def test_forecasters_backtest_the_same_windows_through_holes():
+    from lstm_forecast.forecaster import Forecasters
+    holes = AP.assign(y=AP.y.where(~AP.index.isin(range(120, 132)) & (AP.index % 7 != 3)))
+    with pytest.warns(UserWarning, match='dropped 1 of 3 windows'):
+        cv = Forecasters([LSTMForecast(h=12, **QUICK), SeasonalNaive(12, season_length=12)]).cross_validation(holes, n_windows=3)
+    assert len(cv) == 24 and np.isfinite(cv[['LSTM', 'SeasonalNaive']].to_numpy()).all()
