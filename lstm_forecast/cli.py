@@ -13,7 +13,7 @@ import argparse
 from fastcore.script import call_parse
 from fastcore.docments import docments
 
-from .data import load_air_passengers, read_series, check_df
+from .data import load_air_passengers, read_series, check_df, fill_gaps
 from .windows import split_holdout
 from .forecaster import LSTMForecast, Forecasters, PredictionIntervals, season_length, default_input_size
 from .losses import _check_level
@@ -110,11 +110,15 @@ def run(csv=None, id_col=None, time_col=None, target_col=None, h=12, input_size=
     check_outputs(csv, out, plot, None if load_model else save_model)  # before any reading, training or writing
     read = io.StringIO()  # what read_series guessed: said on stderr once the data passed the checks (else the error alone)
     with contextlib.redirect_stdout(read): df = _load(csv, id_col, time_col, target_col, verbose=not quiet)
+    n_read = len(df)
     kw = dict(h=h, input_size=input_size, random_seed=seed, freq=freq, verbose=progress)
     if max_steps is not None: kw['max_steps'] = max_steps
-    df, fq = check_df(df, h=h, input_size=input_size or 1, freq=freq)
+    full = fill_gaps(df, freq=freq)  # missing timestamps -> rows with y missing, which the models forecast through
+    df, fq = check_df(full, h=h, input_size=input_size or 1, freq=freq, allow_missing=True)
     m = season_length(fq)
     if read.getvalue(): note(read.getvalue().rstrip())
+    added = len(full) - n_read
+    if added: note(f"filled {added} missing timestamps with empty rows (y missing): the forecasts go through them")
     if load_model:
         model = LSTMForecast.load(load_model)
         if model.h != h: note(f"note: the loaded model forecasts h={model.h} steps; --h {h} is ignored")

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_metrics.ipynb #db0aceab
 from __future__ import annotations
-import functools, inspect, types
+import functools, inspect, types, warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -88,20 +88,36 @@ def _frame_result(df, models, per_series, name, losses: np.ndarray, finish=None)
     res = pd.DataFrame(means, columns=models, index=pd.Index(ids, name='unique_id'))
     return res.reset_index() if per_series else res.mean(skipna=False).rename(name)
 
+def _observed(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    "`df` without the rows whose actual `y` is missing (NaN), saying how many it skipped"
+    gone = df['y'].isna().to_numpy()
+    if not gone.any(): return df
+    if gone.all(): raise ValueError(f'{name}: every actual y is missing (NaN): nothing to score')
+    warnings.warn(f'{name} skipped {int(gone.sum())} of {len(df)} rows whose actual y is missing (NaN)', stacklevel=4)
+    return df[~gone]
+
+def _observed_arrays(name: str, y: np.ndarray, *others) -> list:
+    "The arrays at the positions where `y` is observed, saying how many it skipped"
+    gone = np.isnan(y)
+    if not gone.any(): return [y, *others]
+    if gone.all(): raise ValueError(f'{name}: every actual y is missing (NaN): nothing to score')
+    warnings.warn(f'{name} skipped {int(gone.sum())} of {y.size} actuals that are missing (NaN)', stacklevel=4)
+    return [y[~gone], *(o[~gone] for o in others)]
+
 def _point_metric(name, y, y_hat, models, per_series, elem, finish=None, check=None):
     "Body shared by the metrics of point forecasts: arrays -> float, frames -> table"
     if isinstance(y, pd.DataFrame):
         if y_hat is not None:
             raise TypeError(f'{name}(df, ...) reads the forecasts from the model columns of df; '
                             f'pass models=[...] instead of y_hat')
-        df = y
-        models = _frame_models(df, models)
+        models = _frame_models(y, models)
+        df = _observed(name, y)
         yy = df['y'].to_numpy(dtype='float64', na_value=np.nan)  # [N]
         if check: check(yy, df)
         losses = np.stack([elem(yy, _to_numpy(df[m], m)) for m in models], axis=1)  # [N, M]
         return _frame_result(df, models, per_series, name, losses, finish and (lambda v, ids: finish(v)))
     if y_hat is None: raise ValueError(f'{name}(y, y_hat) needs the forecasts y_hat (or a forecast frame as y)')
-    y, y_hat = _arrays(y=y, y_hat=y_hat)
+    y, y_hat = _observed_arrays(name, *_arrays(y=y, y_hat=y_hat))
     if check: check(y, None)
     v = elem(y, y_hat).mean()
     return float(finish(v) if finish else v)
@@ -257,15 +273,15 @@ def _scaled_metric(name, power, y, y_hat, y_train, season_length, models, train_
         if train_df is None:
             raise ValueError(f'{name} needs train_df, the training frame (unique_id, ds, y) the in-sample '
                              f'seasonal-naive scale is computed from')
-        df = y
-        models = _frame_models(df, models)
+        models = _frame_models(y, models)
+        df = _observed(name, y)
         yy = df['y'].to_numpy(dtype='float64', na_value=np.nan)
         losses = np.stack([np.abs(yy - _to_numpy(df[m], m)) ** power for m in models], axis=1)  # [N, M]
         return _frame_result(df, models, per_series, name, losses,
                              lambda v, ids: finish(v / _scale_frame(train_df, ids, season_length, power)[:, None]))
     if y_train is None:
         raise ValueError(f'{name} needs y_train, the training series the in-sample seasonal-naive scale is computed from')
-    y, y_hat = _arrays(y=y, y_hat=y_hat)
+    y, y_hat = _observed_arrays(name, *_arrays(y=y, y_hat=y_hat))
     return float(finish(np.mean(np.abs(y - y_hat) ** power) / _scale_array(y_train, season_length, power)))
 
 def mase(y,  # actuals (array, tensor, Series), or a forecast frame with `unique_id`, `y` and model columns
@@ -321,8 +337,8 @@ def quantile_loss(y,  # actuals (array, tensor, Series), or a forecast frame wit
     qs = _check_q(q)
     if isinstance(y, pd.DataFrame):
         if y_hat is not None: raise TypeError('quantile_loss(df, ...) reads the quantile columns of df; pass q and models')
-        df = y
-        models = _frame_models(df, models, lambda ms: [_quantile_col(df, m, v) for m in ms for v in qs])
+        models = _frame_models(y, models, lambda ms: [_quantile_col(y, m, v) for m in ms for v in qs])
+        df = _observed('quantile_loss', y)
         yy = df['y'].to_numpy(dtype='float64', na_value=np.nan)
         losses = np.stack([np.mean([_pinball(yy, _to_numpy(df[_quantile_col(df, m, v)], m), v) for v in qs], axis=0)
                            for m in models], axis=1)  # [N, M]
@@ -346,8 +362,8 @@ def _interval_metric(name, y, lo, hi, level, models, per_series, elem):
             raise ValueError(f'{name}(df, ...) needs one level (e.g. level=90) to find the interval columns; '
                              f'evaluate(..., level=[80, 90]) scores several')
         _check_levels(level)
-        df = y
-        models = _frame_models(df, models, lambda ms: [c for m in ms for c in _interval_cols(m, level)])
+        models = _frame_models(y, models, lambda ms: [c for m in ms for c in _interval_cols(m, level)])
+        df = _observed(name, y)
         yy = df['y'].to_numpy(dtype='float64', na_value=np.nan)
         cols = [[_to_numpy(df[c], c) for c in _interval_cols(m, level)] for m in models]
         for m, (l, u) in zip(models, cols):
@@ -357,7 +373,7 @@ def _interval_metric(name, y, lo, hi, level, models, per_series, elem):
         losses = np.stack([elem(yy, l, u, level) for l, u in cols], axis=1)  # [N, M]
         return _frame_result(df, models, per_series, name, losses)
     if lo is None or hi is None: raise ValueError(f'{name}(y, lo, hi) needs the lower and upper bounds lo and hi')
-    y, lo, hi = _arrays(y=y, lo=lo, hi=hi)
+    y, lo, hi = _observed_arrays(name, *_arrays(y=y, lo=lo, hi=hi))
     if (lo > hi).any():
         raise ValueError(f'lo exceeds hi at {int((lo > hi).sum())} position(s); pass lower bounds as lo, upper as hi')
     return float(np.mean(elem(y, lo, hi, level)))
@@ -419,6 +435,7 @@ def evaluate(df,  # actuals and forecasts (pandas or polars): `unique_id`, `ds`,
         metrics = [mae, rmse, smape] + ([mase, rmsse] if train_df is not None else [])
         metrics += [coverage, winkler_score] if levels else []
     models = _frame_models(df, models)
+    df = _observed('evaluate', df)  # once, for every metric
     names = {f: n for n, f in _BUILTIN.items()}
     parts = []
     for m in metrics:

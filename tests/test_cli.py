@@ -213,3 +213,13 @@ def test_version_and_python_m(tmp_path):
     assert r.returncode == 0 and r.stdout.strip() == f'lstm_forecast {__version__}', r.stderr
     r = subprocess.run([sys.executable, '-m', 'lstm_forecast', '--h', '0'], capture_output=True, text=True, cwd=tmp_path, env=env)
     assert r.returncode == 2 and 'lstm_forecast: error:' in r.stderr
+
+
+def test_gaps_are_filled_and_said(tmp_path):
+    ap = load_air_passengers()
+    ap.drop(index=[20, 21, 22, 90]).to_csv(tmp_path / 'gappy.csv', index=False)
+    r = cli('--csv', 'gappy.csv', *FAST, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert 'filled 4 missing timestamps with empty rows' in r.stderr
+    f = pd.read_csv(tmp_path / 'forecast.csv')
+    assert len(f) == 12 and f.drop(columns=['unique_id', 'ds']).notna().all().all()
