@@ -147,7 +147,8 @@ class LSTMForecast:
                                                           # that forecast of each window (None: the plain forecast)
                  season_length: int | None = None,        # seasonal period of `baseline` (None: from the frequency)
                  linear_skip: bool | None = None,         # add a linear map of the input window to the forecast
-                                                          # (LSTNet's highway; None: on with the direct head)
+                                                          # (LSTNet's highway; None: on with the direct head,
+                                                          # off when the data has missing values)
                  ensemble_size: int = 1,                  # networks trained with seeds random_seed, +1, ...; the forecast is their median
                  max_steps: int = 500,                    # training steps (batches)
                  learning_rate: float = 5e-3,             # Adam's learning rate
@@ -294,7 +295,12 @@ def _build_model(self: LSTMForecast):
                    encoder_hidden_size=self.encoder_hidden_size, encoder_dropout=self.encoder_dropout,
                    decoder_hidden_size=self.decoder_hidden_size, decoder_layers=self.decoder_layers,
                    recurrent=self.recurrent, h_train=self.h_train, lstm_impl=self.lstm_impl,
-                   linear_skip=not self.recurrent if self.linear_skip is None else self.linear_skip)
+                   linear_skip=self._linear_skip())
+
+@patch
+def _linear_skip(self: LSTMForecast) -> bool:
+    "`linear_skip`, with None resolved: on for the direct head on complete data (a linear map cannot tell a hole from a value)"
+    return not (self.recurrent or self.channel_) if self.linear_skip is None else self.linear_skip
 
 @patch
 def fit(self: LSTMForecast,

@@ -390,3 +390,15 @@ def test_forecasters_backtest_the_same_windows_through_holes():
     with pytest.warns(UserWarning, match='dropped 1 of 3 windows'):
         cv = Forecasters([LSTMForecast(h=12, **QUICK), SeasonalNaive(12, season_length=12)]).cross_validation(holes, n_windows=3)
     assert len(cv) == 24 and np.isfinite(cv[['LSTM', 'SeasonalNaive']].to_numpy()).all()
+
+
+def test_linear_skip_default_is_off_when_the_data_has_holes():
+    "linear_skip=None: on for complete data, off with holes (the linear map would read a hole's 0 as a value)"
+    from lstm_forecast.forecaster import LSTMForecast
+    t = np.arange(60)
+    df = pd.DataFrame({'unique_id': 'a', 'ds': pd.date_range('2000-01-01', periods=60, freq='MS'),
+                       'y': 10 + np.sin(2 * np.pi * t / 12)})
+    full = LSTMForecast(h=3, input_size=12, max_steps=5).fit(df)
+    holes = LSTMForecast(h=3, input_size=12, max_steps=5).fit(df.assign(y=df.y.where(t % 7 != 3)))
+    forced = LSTMForecast(h=3, input_size=12, max_steps=5, linear_skip=True).fit(df.assign(y=df.y.where(t % 7 != 3)))
+    assert hasattr(full.model_, 'skip') and not hasattr(holes.model_, 'skip') and hasattr(forced.model_, 'skip')
