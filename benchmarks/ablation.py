@@ -9,6 +9,11 @@ accuracy.py's own functions (`load`, `window_positions`, `mase_table`, `relative
 are those accuracy.py prints for the same forecasts. Variants run over several seeds get one row per seed and a
 `mean` row (mean of the seeds' geo-means and of their wins).
 
+The `lib_skip*` and `LSTM_skip_ema` tuning-half runs were made with an out-of-tree prototype of `linear_skip`
+(the same layer, added the same way), checked bitwise equal to the library option on a10 before their caches were
+renamed (each such cache folder holds a NOTE.txt); the confirmation half of `LSTM_skip_ema` ran on the library.
+`lib_ema_nobase` ran before `linear_skip` existed (its commands spell out `linear_skip=False`).
+
 Left out: `LSTM_resid`, `LSTM_resid_ens` (an out-of-tree patch; `lib_base` and `lib_ens3` are their reproducible
 equivalents) and `LSTM_deseason_ens` (run while `baseline='seasonal_naive'` was briefly the library default, so its
 forecasts are not those of its recorded settings).
@@ -25,24 +30,32 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import accuracy as A   # noqa: E402  (benchmarks/accuracy.py)
 
 ACC = 'python benchmarks/accuracy.py'
+# The defaults changed on 2026-11-30 (linear_skip and ema_decay on): the runs made before spell out the plain network
+# they ran, so that their commands still compute their forecasts; their caches record the kwargs passed at the time.
+PLAIN = {'linear_skip': False, 'ema_decay': None}
 
-def _lstm(variant, half, kwargs=None, recipe=None):
-    "the accuracy.py command that computes (or, cached, re-reads) this LSTM variant"
+def _lstm(variant, half, kwargs=None, recipe=None, plain=True):
+    "the accuracy.py command that computes (or, cached, re-reads) this LSTM variant (`plain`: run before 2026-11-30)"
+    if plain: kwargs = {**PLAIN, **(kwargs or {})}
     return (f'{ACC} --half {half} --models LSTM --variant {variant}' + (f' --recipe {recipe}' if recipe else '')
             + (f" --lstm-kwargs '{json.dumps(kwargs)}'" if kwargs else ''))
 
-def _seeds(base, half, kwargs=None, recipe=None, names=None):
+def _seeds(base, half, kwargs=None, recipe=None, names=None, plain=True):
     "seed 0, 1, 2 of a variant: (cache name, command); seed 0 is the variant itself (random_seed defaults to 0)"
     kwargs = kwargs or {}
     names = names or [base, f'{base}_seed1', f'{base}_seed2']
-    return [(n, _lstm(n, half, {**kwargs, 'random_seed': s} if s else kwargs, recipe)) for s, n in enumerate(names)]
+    return [(n, _lstm(n, half, {**kwargs, 'random_seed': s} if s else kwargs, recipe, plain)) for s, n in enumerate(names)]
 
 # (row name, description, [(cache name, command), ...] one per seed[, kwargs recorded in the cache's variant.json]).
 # The last item is given for the lib_* runs made while `baseline='auto'` (= 'seasonal_naive') was briefly the library
 # default: their cache records the kwargs passed, their forecasts are those of the command's kwargs (the baseline
 # spelled out), which is how to reproduce them now (under a new --variant name: accuracy.py refuses to mix settings).
 VARIANTS = [
-    ('defaults', 'current defaults: LSTMForecast(h, freq), baseline=None, ensemble_size=1 (seed 0 = the full run)',
+    ('skip_ema', "today's defaults, chosen on the tuning half: LSTMForecast(h, freq) with linear_skip and "
+     "ema_decay=0.99 (seed 0 = the full run)",
+     _seeds('LSTM_skip_ema', 'both', {'linear_skip': True, 'ema_decay': 0.99}, plain=False)),
+    ('defaults', 'the plain network, the defaults before 2026-11-30: linear_skip=False, ema_decay=None, baseline=None, '
+     'ensemble_size=1 (seed 0 = the full run)',
      _seeds('LSTM_defaults', 'both', names=['LSTM_defaults', 'LSTM_defaults_seed1', 'LSTM_defaults_seed2'])),
     ('defaults, older code', 'the same defaults as cached by the first runs (results/summary_LSTM.csv), with the library '
      'code of that time (before part of the float64 scaling work); the reference of the recipes',
@@ -75,6 +88,13 @@ VARIANTS = [
      {'ensemble_size': 5, 'max_steps': 300}),
     ('lib_ens3_nobase', 'ensemble_size=3 (median), no baseline',
      [('lib_ens3_nobase', _lstm('lib_ens3_nobase', 'both', {'ensemble_size': 3, 'baseline': None}))]),
+    ('lib_ema_nobase', 'ema_decay=0.99 (weights averaged), no baseline, no linear skip',
+     _seeds('lib_ema_nobase', 'tuning', {'ema_decay': 0.99, 'baseline': None})),
+    ('lib_skip', 'linear_skip=True (a linear map of the input window added to the output), no weight averaging',
+     _seeds('lib_skip', 'tuning', {'linear_skip': True, 'ema_decay': None}, plain=False)),
+    ('lib_skip_ens3', 'linear_skip=True, ensemble_size=3 (median), no weight averaging',
+     [('lib_skip_ens3', _lstm('lib_skip_ens3', 'tuning', {'linear_skip': True, 'ema_decay': None, 'ensemble_size': 3},
+                              plain=False))]),
     ('Naive', 'statistical baseline: last value', [('Naive', f'{ACC} --models Naive')]),
     ('AutoETS', 'statistical baseline: statsforecast AutoETS (no season when m > 24)', [('AutoETS', f'{ACC} --models AutoETS')]),
     ('AutoARIMA', 'statistical baseline: statsforecast AutoARIMA', [('AutoARIMA', f'{ACC} --models AutoARIMA')]),
@@ -142,7 +162,8 @@ def check_recorded():
             if not meta.exists(): continue
             got = json.loads(meta.read_text())['kwargs']
             want = json.loads(cmd.split("--lstm-kwargs '")[1].rstrip("'")) if '--lstm-kwargs' in cmd else {}
-            if got != want:
+            plain_then = {k: v for k, v in want.items() if not (k in PLAIN and PLAIN[k] == v)}  # PLAIN: the defaults then
+            if got != want and got != plain_then:
                 note = '' if recorded and got == recorded[0] else '  <- UNEXPECTED'
                 print(f'note: {c} was cached with kwargs {got}; its forecasts are those of {want}{note}')
 

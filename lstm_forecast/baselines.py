@@ -11,7 +11,7 @@ import pandas as pd
 from fastcore.basics import patch
 
 from .data import check_alias, check_df, make_future_dataframe, normalize_freq
-from .metrics import _check_levels, _interval_cols
+from .metrics import _check_levels, _interval_cols, any_frame
 
 # %% auto #0
 __all__ = ['Naive', 'SeasonalNaive', 'HistoricAverage', 'RandomWalkWithDrift']
@@ -21,7 +21,7 @@ def _check_df(df: pd.DataFrame,  # long frame `unique_id, ds, y` (other columns 
               freq: str | int | None = None,  # offset alias or int step of `ds`; inferred when None
               ) -> tuple[pd.DataFrame, str | int]:  # (sorted copy of `unique_id, ds, y`, y float64, fresh RangeIndex; freq)
     "Validate a long frame for the baselines with `check_df` and keep the columns they use"
-    d, freq = check_df(df, freq=freq)
+    d, freq = check_df(df, freq=freq, allow_missing=True)  # NaN y: a missing value
     return d[['unique_id', 'ds', 'y']], freq
 
 # %% ../nbs/07_baselines.ipynb #71b95938
@@ -29,12 +29,19 @@ def _sigma(ss: np.ndarray, dof: np.ndarray) -> np.ndarray:
     "sqrt(ss / dof) per series, NaN where dof <= 0"
     return np.sqrt(np.divide(ss, dof, out=np.full(len(ss), np.nan), where=dof > 0))
 
-def _lag_ss(y: np.ndarray, codes: np.ndarray, lag: int, n_series: int, shift=None) -> np.ndarray:
-    "Per-series sum of squared lag-`lag` differences (minus `shift` per series), never across series"
+def _lag_ss(y: np.ndarray, codes: np.ndarray, lag: int, n_series: int, shift=None) -> tuple[np.ndarray, np.ndarray]:
+    "Per-series sum of squared lag-`lag` differences (minus `shift` per series) and their number: observed pairs only"
     d = y[lag:] - y[:-lag]  # [N-lag]
-    same = codes[lag:] == codes[:-lag]
+    same = (codes[lag:] == codes[:-lag]) & ~np.isnan(d)  # inside one series, both values observed
     if shift is not None: d = d - shift[codes[lag:]]
-    return np.bincount(codes[lag:][same], weights=d[same] ** 2, minlength=n_series)
+    return (np.bincount(codes[lag:][same], weights=d[same] ** 2, minlength=n_series),
+            np.bincount(codes[lag:][same], minlength=n_series))  # [S] sums, [S] pairs
+
+def _observed_ends(y: np.ndarray, n: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # [S], [S]
+    "Rows of each series' first and last observed (non-NaN) value"
+    rows, seen, starts = np.arange(len(y)), ~np.isnan(y), last - n + 1
+    return (np.minimum.reduceat(np.where(seen, rows, len(y)), starts),
+            np.maximum.reduceat(np.where(seen, rows, -1), starts))
 
 def _check_finite(x: np.ndarray, ids: np.ndarray, alias: str, what: str):  # [S, ...] values, [S] series ids
     "Raise if some series' forecasts or interval bounds overflowed to inf/NaN"
@@ -46,7 +53,7 @@ def _check_finite(x: np.ndarray, ids: np.ndarray, alias: str, what: str):  # [S,
 
 class _Baseline:
     "Shared fit/predict of the baselines: validation, per-series statistics, future timestamps, interval columns"
-    min_length = 1
+    min_length, min_observed = 1, 1  # rows, and observed values, a series needs
 
     def __init__(self, h: int, freq=None, alias: str | None = None):
         if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h <= 0:
@@ -69,8 +76,14 @@ class _Baseline:
         if short.any():
             ids = d['unique_id'].to_numpy()[last][short]
             raise ValueError(f'series {ids.tolist()[:5]} have {n[short].tolist()[:5]} rows, {self._too_short()}')
+        y = d['y'].to_numpy()
+        n_obs = np.bincount(codes, weights=~np.isnan(y), minlength=len(n)).astype(int)  # [S]
+        few = n_obs < self.min_observed
+        if few.any():
+            ids = d['unique_id'].to_numpy()[last][few]
+            raise ValueError(f'series {ids.tolist()[:5]} have {n_obs[few].tolist()[:5]} observed values, {self._too_short()}')
         with np.errstate(over='ignore', invalid='ignore'):  # overflow (y near 1e306) is reported below, not warned
-            mean, sigmah = self._forecast(d['y'].to_numpy(), codes, n, last, np.arange(1, self.h + 1))  # [S, h] each
+            mean, sigmah = self._forecast(y, codes, n, last, np.arange(1, self.h + 1))  # [S, h] each
         _check_finite(mean, d['unique_id'].to_numpy()[last], self.alias, 'forecasts')
         return make_future_dataframe(d, self.h, freq), mean, sigmah
 
@@ -110,6 +123,9 @@ def predict(self: _Baseline,
         _check_finite(bounds, fut['unique_id'].to_numpy()[::self.h], self.alias, 'intervals')
     return out
 
+# %% ../nbs/07_baselines.ipynb #c7a00002
+_Baseline.fit, _Baseline.predict = any_frame(_Baseline.fit), any_frame(_Baseline.predict)
+
 # %% ../nbs/07_baselines.ipynb #d55549dc
 class Naive(_Baseline):
     "Repeat the last value of each series"
@@ -120,10 +136,17 @@ class Naive(_Baseline):
                  ): super().__init__(h, freq, alias)
 
     def _forecast(self, y, codes, n, last, k):
-        sigma = _sigma(_lag_ss(y, codes, 1, len(n)), n - 1)  # [S]
-        return np.repeat(y[last][:, None], len(k), axis=1), sigma[:, None] * np.sqrt(k)  # [S] -> [S, h]
+        sigma = _sigma(*_lag_ss(y, codes, 1, len(n)))  # [S]
+        _, end = _observed_ends(y, n, last)  # [S] the last observed value (the last row, without missing values)
+        return np.repeat(y[end][:, None], len(k), axis=1), sigma[:, None] * np.sqrt(k + (last - end)[:, None])  # [S, h]
 
 # %% ../nbs/07_baselines.ipynb #dbc9f2c4
+def _seasonal_fill(y, codes, n, last, m) -> np.ndarray:  # [N] with NaN -> [N] without
+    "Each missing value replaced by the latest observed one of its season slot (a slot never observed: the last value)"
+    slot = (np.arange(len(y)) - np.repeat(last - n + 1, n)) % m  # [N] position in the season
+    filled = pd.Series(y).groupby([codes, slot]).ffill().to_numpy()
+    return np.where(np.isnan(filled), y[_observed_ends(y, n, last)[1]][codes], filled)
+
 class SeasonalNaive(_Baseline):
     "Repeat the last season of each series"
     def __init__(self,
@@ -142,7 +165,8 @@ class SeasonalNaive(_Baseline):
 
     def _forecast(self, y, codes, n, last, k):
         m = self.season_length
-        sigma = _sigma(_lag_ss(y, codes, m, len(n)), n - m)  # [S]
+        sigma = _sigma(*_lag_ss(y, codes, m, len(n)))  # [S]
+        if np.isnan(y).any(): y = _seasonal_fill(y, codes, n, last, m)
         season = y[last[:, None] - m + 1 + np.arange(m)]  # [S, m]: the last season of each series
         return season[:, (k - 1) % m], sigma[:, None] * np.sqrt((k - 1) // m + 1)  # [S, m] -> [S, h]
 
@@ -156,15 +180,18 @@ class HistoricAverage(_Baseline):
                  ): super().__init__(h, freq, alias)
 
     def _forecast(self, y, codes, n, last, k):
-        mu = np.bincount(codes, weights=y) / n  # [S]
-        sigma = _sigma(np.bincount(codes, weights=(y - mu[codes]) ** 2), n - 1)  # [S]
+        seen = ~np.isnan(y)
+        c, v = codes[seen], y[seen]  # the observed values
+        n_obs = np.bincount(c, minlength=len(n))  # [S]
+        mu = np.bincount(c, weights=v, minlength=len(n)) / n_obs  # [S]
+        sigma = _sigma(np.bincount(c, weights=(v - mu[c]) ** 2, minlength=len(n)), n_obs - 1)  # [S]
         return (np.repeat(mu[:, None], len(k), axis=1),  # [S] -> [S, h]
-                np.repeat((sigma * np.sqrt(1 + 1 / n))[:, None], len(k), axis=1))
+                np.repeat((sigma * np.sqrt(1 + 1 / n_obs))[:, None], len(k), axis=1))
 
 # %% ../nbs/07_baselines.ipynb #5963ff59
 class RandomWalkWithDrift(_Baseline):
     "Extend the line through the first and last value of each series"
-    min_length = 2
+    min_length = min_observed = 2
 
     def __init__(self,
                  h: int,  # forecast horizon (steps)
@@ -175,8 +202,9 @@ class RandomWalkWithDrift(_Baseline):
     def _too_short(self): return 'too short for RandomWalkWithDrift (needs 2 to measure a drift); use Naive for them'
 
     def _forecast(self, y, codes, n, last, k):
-        first = last - n + 1
-        slope = (y[last] - y[first]) / (n - 1)  # [S]
-        sigma = _sigma(_lag_ss(y, codes, 1, len(n), shift=slope), n - 1)  # [S]
-        return (y[last][:, None] + slope[:, None] * k,  # [S] -> [S, h]
-                sigma[:, None] * np.sqrt(k * (1 + k / (n - 1)[:, None])))
+        first, end = _observed_ends(y, n, last)  # [S] first and last observed value (first and last row when complete)
+        span = end - first  # [S] steps between them
+        slope = (y[end] - y[first]) / span  # [S]
+        sigma = _sigma(*_lag_ss(y, codes, 1, len(n), shift=slope))  # [S]
+        kk = k + (last - end)[:, None]  # [S, h] steps ahead of the last observed value
+        return y[end][:, None] + slope[:, None] * kk, sigma[:, None] * np.sqrt(kk * (1 + kk / span[:, None]))

@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_cli.ipynb #aa97a5f7
 from __future__ import annotations
-import os, stat, sys, time, uuid
+import contextlib, io, os, stat, sys, time, uuid
 from pathlib import Path
 
 import numpy as np
@@ -13,12 +13,13 @@ import argparse
 from fastcore.script import call_parse
 from fastcore.docments import docments
 
-from .data import load_air_passengers, read_series, check_df
+from .data import load_air_passengers, read_series, check_df, fill_gaps
 from .windows import split_holdout
 from .forecaster import LSTMForecast, Forecasters, PredictionIntervals, season_length, default_input_size
 from .losses import _check_level
 from .baselines import SeasonalNaive
 from . import metrics as M
+from . import __version__
 
 # %% auto #0
 __all__ = ['CLI_CALIBRATION_WINDOWS', 'CLIError', 'check_outputs', 'evaluation_table', 'run', 'main', 'parser', 'cli']
@@ -96,21 +97,31 @@ def run(csv=None, id_col=None, time_col=None, target_col=None, h=12, input_size=
         max_steps=None, seed=0, out='forecast.csv', plot='forecast.png', save_model=None, load_model=None, quiet=False,
         progress=True, echo=print):
     "The main job; see `main` for the arguments. Raises `CLIError`/`ValueError` on bad input"
+    # stdout carries the table and the final line only (`lstm_forecast > out.txt`); notes and progress bars go to stderr,
+    # the bars only when stderr is a terminal (redrawn bars are noise in a log file)
     try: levels = [float(x) for x in str(level).replace(',', ' ').split()]
     except ValueError: raise CLIError(f"--level must be numbers like 80,90, got {level!r}") from None
     try: levels = [int(l) if l.is_integer() else l for l in _check_level(levels)]
     except (TypeError, ValueError) as e: raise CLIError(f"--level: {e}") from None
     if h is None or h < 1: raise CLIError(f"--h must be a positive integer, got {h}")
     say = (lambda *a: None) if quiet else echo
+    note = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr))
+    progress = progress and not quiet and sys.stderr.isatty()
     check_outputs(csv, out, plot, None if load_model else save_model)  # before any reading, training or writing
-    df = _load(csv, id_col, time_col, target_col, verbose=not quiet)
-    kw = dict(h=h, input_size=input_size, random_seed=seed, freq=freq, verbose=progress and not quiet)
+    read = io.StringIO()  # what read_series guessed: said on stderr once the data passed the checks (else the error alone)
+    with contextlib.redirect_stdout(read): df = _load(csv, id_col, time_col, target_col, verbose=not quiet)
+    n_read = len(df)
+    kw = dict(h=h, input_size=input_size, random_seed=seed, freq=freq, verbose=progress)
     if max_steps is not None: kw['max_steps'] = max_steps
-    df, fq = check_df(df, h=h, input_size=input_size or 1, freq=freq)
+    full = fill_gaps(df, freq=freq)  # missing timestamps -> rows with y missing, which the models forecast through
+    df, fq = check_df(full, h=h, input_size=input_size or 1, freq=freq, allow_missing=True)
     m = season_length(fq)
+    if read.getvalue(): note(read.getvalue().rstrip())
+    added = len(full) - n_read
+    if added: note(f"filled {added} missing timestamps with empty rows (y missing): the forecasts go through them")
     if load_model:
         model = LSTMForecast.load(load_model)
-        if model.h != h: say(f"note: the loaded model forecasts h={model.h} steps; --h {h} is ignored")
+        if model.h != h: note(f"note: the loaded model forecasts h={model.h} steps; --h {h} is ignored")
     else:
         n = df.groupby('unique_id', sort=False).size()
         if n.min() < 2 * h + (input_size or 1):
@@ -120,22 +131,24 @@ def run(csv=None, id_col=None, time_col=None, target_col=None, h=12, input_size=
         train, test = split_holdout(df, h)
         if n.min() - h < m: m = 1  # a season longer than the training rows: the seasonal naive becomes the naive
         t0 = time.perf_counter()
-        fc = Forecasters([LSTMForecast(**kw), SeasonalNaive(h=h, season_length=m, freq=fq)]).fit(train)
+        with contextlib.redirect_stdout(sys.stderr):  # fastprogress draws on stdout
+            fc = Forecasters([LSTMForecast(**kw), SeasonalNaive(h=h, season_length=m, freq=fq)]).fit(train)
         secs = time.perf_counter() - t0
         pred = fc.predict().merge(test, on=['unique_id', 'ds'])
         table = evaluation_table(pred, train, ['LSTM', 'SeasonalNaive'], m)
         say(f"Holdout: the last {h} steps of {df.unique_id.nunique()} series ({len(train)} rows to train on, {secs:.1f}s)")
         say(table.round(3).to_string())
-        for name, why in table.attrs['skipped'].items(): say(f"({name} left out: {why})")
+        for name, why in table.attrs['skipped'].items(): note(f"({name} left out: {why})")
         # calibration windows: each needs a training span of input_size + h before it
         n_cal = min(CLI_CALIBRATION_WINDOWS, int(n.min()) - 2 * h - (input_size or default_input_size(h, fq, int(n.min()))) + 1)
         pi = PredictionIntervals(n_windows=n_cal, step_size=1) if n_cal >= 2 else None
-        if pi is None: say(f"note: the series are too short to calibrate intervals; forecasting without them")
-        model = LSTMForecast(**kw).fit(df, prediction_intervals=pi)
-        if save_model: model.save(save_model); say(f"saved the model to {save_model}")
+        if pi is None: note(f"note: the series are too short to calibrate intervals; forecasting without them")
+        with contextlib.redirect_stdout(sys.stderr): model = LSTMForecast(**kw).fit(df, prediction_intervals=pi)
+        if save_model: model.save(save_model); note(f"saved the model to {save_model}")
     intervals = getattr(model, 'conformal_', None) is not None or model._probabilistic()
     fcst = model.predict(df=df, level=levels if intervals else None)
-    _write_atomic(Path(out), lambda p: fcst.to_csv(p, index=False))
+    # 7 significant digits: what float32 forecasts hold (not 444.0220947265625)
+    _write_atomic(Path(out), lambda p: fcst.to_csv(p, index=False, float_format='%.7g'))
     from lstm_forecast.plots import plot_forecast
     fig, _ = plot_forecast(df, fcst, models=[model.alias], level=levels if intervals else None, max_insample_length=6 * model.h)
     _write_atomic(Path(plot), lambda p: fig.savefig(p, dpi=100, bbox_inches='tight'))
@@ -176,6 +189,7 @@ def main(csv: str = None,          # CSV to forecast (any layout `read_series` r
 def parser() -> argparse.ArgumentParser:  # the command's options, from `main`'s signature and docments
     "Argument parser of the `lstm_forecast` command"
     p = argparse.ArgumentParser(prog='lstm_forecast', description=main.__doc__)
+    p.add_argument('--version', action='version', version=f'lstm_forecast {__version__}')
     for k, v in docments(main.__wrapped__, full=True, returns=False, eval_str=True).items():
         name, typ = '--' + k.replace('_', '-'), v.anno
         if typ is bool: p.add_argument(name, dest=k, action='store_true', help=v.docment)

@@ -13,7 +13,7 @@ from pandas.tseries.frequencies import to_offset
 
 # %% auto #0
 __all__ = ['RESERVED_NAMES', 'load_air_passengers', 'air_passengers_panel', 'normalize_freq', 'synthetic_panel', 'read_series',
-           'check_df', 'infer_freq', 'future_dates', 'make_future_dataframe', 'check_alias']
+           'check_df', 'infer_freq', 'fill_gaps', 'future_dates', 'make_future_dataframe', 'check_alias']
 
 # %% ../nbs/00_data.ipynb #efa3dd57
 def load_air_passengers() -> pd.DataFrame:  # long frame: `unique_id`, `ds` (month start), `y`
@@ -377,6 +377,21 @@ def _infer_sorted(ds: pd.Series, indptr: np.ndarray, ids) -> tuple[str | int, st
     raise ValueError(f'cannot infer the frequency of ds: series {ids[order[0]]!r} is irregular (starts {", ".join(map(_describe, pd.DatetimeIndex(v[:3])))}); '
                      'pass freq= (e.g. "D", "MS") to see where it breaks')
 
+def _missing_between(prev, got, freq, show: int = 3) -> str:
+    "The timestamps strictly between two rows: 'a is missing', 'a and b are missing', 'a, b, c and 9 more are missing'"
+    off = freq if isinstance(freq, int) else to_offset(freq)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        first = [prev + k * off for k in range(1, show + 1)]
+        first = [m for m in first if m < got]
+        if isinstance(freq, int): n = (got - prev) // freq - 1
+        elif isinstance(off, pd.offsets.Tick): n = int((got - prev) // pd.Timedelta(off)) - 1
+        else: n = len(pd.date_range(prev, got, freq=off)) - 2  # calendar steps: months, weeks... few of them
+    names = [_describe(m) for m in first]
+    if n == 1: return f'{names[0]} is missing'
+    if n > show: return f'{", ".join(names)} and {n - show} more are missing'
+    return f'{", ".join(names[:-1])} and {names[-1]} are missing'
+
 def _check_grid(ds: pd.Series, indptr: np.ndarray, ids, freq, source: str = '') -> None:
     "Raise if some series does not step by exactly `freq` from one row to the next"
     n = len(ds)
@@ -418,14 +433,16 @@ def _check_grid(ds: pd.Series, indptr: np.ndarray, ids, freq, source: str = '') 
         more = f' ({len(bad)} breaks in {n_series} series)' if len(bad) > 1 else ''
         on_grid = got > want and (integer and (got - prev) % freq == 0 or not integer and (got + off) - off == got)
         if on_grid:
-            raise ValueError(f'series {ids[s]!r} has a gap: {_describe(want)} is missing (after {_describe(prev)} comes {_describe(got)}) '
-                             f'for freq={freq!r}{more}{hint}; add the missing rows (e.g. reindex and fill y) or pass the right freq=')
+            raise ValueError(f'series {ids[s]!r} has a gap: {_missing_between(prev, got, freq)} '
+                             f'(after {_describe(prev)} comes {_describe(got)}) for freq={freq!r}{more}{hint}; add the missing rows with '
+                             f'fill_gaps(df, freq={freq!r}) (their y is NaN) or pass the right freq=')
         raise ValueError(f'series {ids[s]!r} does not follow freq={freq!r}{hint}: {_describe(got)} comes after {_describe(prev)} '
                          f'(expected {_describe(want)}){more}; pass the right freq= or resample the series')
 
 # %% ../nbs/00_data.ipynb #c47fe335
-def _check_values(out: pd.DataFrame, col: str, indptr, ids, id_col='unique_id', time_col='ds') -> pd.Series:
-    "`out[col]` as float64, or a ValueError naming the first non-numeric or non-finite value"
+def _check_values(out: pd.DataFrame, col: str, indptr, ids, id_col='unique_id', time_col='ds',
+                  allow_missing: bool = False) -> pd.Series:
+    "`out[col]` as float64, or a ValueError naming the first non-numeric, infinite or (unless allowed) missing value"
     s = out[col]
     def where(i): return f"series {ids[_row_series(indptr, i)]!r} at ds={_describe(out[time_col].iloc[i])}"
     if not (pd.api.types.is_numeric_dtype(s) or _is_text(s)):
@@ -442,11 +459,42 @@ def _check_values(out: pd.DataFrame, col: str, indptr, ids, id_col='unique_id', 
         raise ValueError(f'column {col!r} must be numeric: {where(i)} holds {s.iloc[i]!r}; '
                          + (f'convert it with pd.to_numeric(df[{col!r}], errors="coerce") and handle the NaNs' if junk.any()
                             else f'its numbers are stored as text: convert it with pd.to_numeric(df[{col!r}])'))
-    bad = np.flatnonzero(~np.isfinite(x))
+    bad = np.flatnonzero(np.isinf(x) if allow_missing else ~np.isfinite(x))
+    if len(bad) and allow_missing:
+        raise ValueError(f'column {col!r} has {len(bad)} infinite values; the first is {where(bad[0])} ({x[bad[0]]}); '
+                         'replace them with NaN (a missing value) or a finite number')
     if len(bad):
         raise ValueError(f'column {col!r} has {len(bad)} non-finite values (NaN/inf); the first is {where(bad[0])} ({x[bad[0]]}); '
                          'fill them (e.g. interpolate) or drop those rows')
     return pd.Series(x, index=out.index, name=col)
+
+def _check_some_observed(y: pd.Series, indptr, ids):
+    "Raise if some series has no observed (non-NaN) `y` at all"
+    n_obs = np.add.reduceat(y.notna().to_numpy(), indptr[:-1])  # [S] observed values per series
+    if (n_obs == 0).any():
+        s = int(np.flatnonzero(n_obs == 0)[0])
+        raise ValueError(f'series {ids[s]!r} has no observed y: all its {indptr[s + 1] - indptr[s]} values are '
+                         'missing (NaN); drop that series')
+
+def _check_unique(ds: pd.Series, indptr, ids):
+    "Raise if two rows of a series share a timestamp (`ds` sorted within each series)"
+    same = np.ones(max(len(ds) - 1, 0), bool)
+    same[indptr[1:-1] - 1] = False  # pairs of rows that cross a series boundary
+    dup = np.flatnonzero(same & (ds.to_numpy()[1:] == ds.to_numpy()[:-1]))
+    if len(dup):
+        i = int(dup[0])
+        raise ValueError(f'df has {len(dup)} duplicate (unique_id, ds) rows; the first is series '
+                         f'{ids[_row_series(indptr, i)]!r} at ds={_describe(ds.iloc[i])}; drop them (drop_duplicates) '
+                         'or aggregate them (df.groupby(["unique_id", "ds"]).sum())')
+
+def _resolve_freq(ds: pd.Series, indptr, ids, freq) -> tuple[str | int, str]:  # (freq, series it came from or '')
+    "`freq` normalised and checked against the type of `ds`, or inferred from the longest series when None"
+    if freq is None: return _infer_sorted(ds, indptr, ids)
+    freq, integer = normalize_freq(freq), pd.api.types.is_integer_dtype(ds)
+    if integer != isinstance(freq, int):
+        fix = 'pass an int step, e.g. freq=1' if integer else "pass an offset alias, e.g. freq='D'"
+        raise ValueError(f'freq={freq!r} does not match the {"integer" if integer else "datetime"} ds; {fix}')
+    return freq, ''
 
 def check_df(df: pd.DataFrame,  # long frame with `id_col`, `time_col`, `target_col` and optional exogenous columns
              h: int = 0,  # forecast horizon; every series needs at least `input_size + h` rows
@@ -456,6 +504,7 @@ def check_df(df: pd.DataFrame,  # long frame with `id_col`, `time_col`, `target_
              id_col: str = 'unique_id',  # series identifier column
              time_col: str = 'ds',  # timestamp column (datetime64 or integer)
              target_col: str = 'y',  # target column
+             allow_missing: bool = False,  # let `y` and `exog_cols` hold NaN (missing values); never infinities
             ) -> tuple[pd.DataFrame, str | int]:  # (sorted copy with columns renamed to `unique_id, ds, y`, freq)
     "Validate a long frame and return a sorted, standardised copy and its frequency"
     if not isinstance(df, pd.DataFrame):
@@ -480,25 +529,11 @@ def check_df(df: pd.DataFrame,  # long frame with `id_col`, `time_col`, `target_
     out = df.assign(**{time_col: ds}).rename(columns=renames).sort_values(['unique_id', 'ds'], kind='stable').reset_index(drop=True)
     indptr = _indptr(out['unique_id'])
     ids = out['unique_id'].iloc[indptr[:-1]].tolist()  # python scalars, for messages
-    out['y'] = _check_values(out, 'y', indptr, ids)
-    for c in exog_cols: _check_values(out, c, indptr, ids)
-    # duplicates: equal adjacent (unique_id, ds) after sorting
-    same = np.ones(len(out) - 1, bool)
-    same[indptr[1:-1] - 1] = False  # pairs of rows that cross a series boundary
-    dup = np.flatnonzero(same & (out['ds'].to_numpy()[1:] == out['ds'].to_numpy()[:-1]))
-    if len(dup):
-        i = int(dup[0])
-        raise ValueError(f'df has {len(dup)} duplicate (unique_id, ds) rows; the first is series {ids[_row_series(indptr, i)]!r} at '
-                         f'ds={_describe(out.ds.iloc[i])}; drop them (df.drop_duplicates) or aggregate them (df.groupby(["unique_id", "ds"]).sum())')
-    integer = pd.api.types.is_integer_dtype(out['ds'])
-    source = ''
-    if freq is None:
-        freq, source = _infer_sorted(out['ds'], indptr, ids)
-    else:
-        freq = normalize_freq(freq)
-        if integer != isinstance(freq, int):
-            fix = 'pass an int step, e.g. freq=1' if integer else "pass an offset alias, e.g. freq='D'"
-            raise ValueError(f'freq={freq!r} does not match the {"integer" if integer else "datetime"} ds; {fix}')
+    out['y'] = _check_values(out, 'y', indptr, ids, allow_missing=allow_missing)
+    for c in exog_cols: _check_values(out, c, indptr, ids, allow_missing=allow_missing)
+    if allow_missing: _check_some_observed(out['y'], indptr, ids)
+    _check_unique(out['ds'], indptr, ids)
+    freq, source = _resolve_freq(out['ds'], indptr, ids, freq)
     _check_grid(out['ds'], indptr, ids, freq, source)
     lengths = np.diff(indptr)
     short = np.flatnonzero(lengths < input_size + h)
@@ -516,6 +551,63 @@ def infer_freq(df: pd.DataFrame,  # long frame
     "The frequency shared by every series of `df` (inferred per series, checked for all)"
     _, freq = check_df(df[[id_col, time_col]].assign(_y=0.), id_col=id_col, time_col=time_col, target_col='_y')
     return freq
+
+# %% ../nbs/00_data.ipynb #fg02cd
+def _grid_steps(ds: pd.Series,  # [N] timestamps (datetime64 or int64), sorted within each series
+                indptr: np.ndarray,  # [S+1] row offsets of the series
+                freq: str | int,  # normalised offset alias or int step
+               ) -> tuple[np.ndarray, object]:  # k [N] steps after the series' first row (-1: off grid), stamp(s, k)
+    "How many steps of `freq` each row lies after its series' first row, and a function giving the timestamp of step k"
+    sid = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))  # [N] series of each row
+    if isinstance(freq, int):
+        v = ds.to_numpy(); first = v[indptr[:-1]]
+        d = v - first[sid]
+        return np.where(d % freq == 0, d // freq, -1), lambda s, k: first[s] + k * freq
+    off, idx = to_offset(freq), pd.DatetimeIndex(ds)
+    first = idx[indptr[:-1]]
+    if isinstance(off, pd.offsets.Tick):  # a fixed duration: plain arithmetic on nanoseconds
+        d, n = (idx - first[sid]).asi8, pd.Timedelta(off).value
+        return np.where(d % n == 0, d // n, -1), lambda s, k: first[s] + pd.to_timedelta(k * n, unit='ns')
+    with warnings.catch_warnings():  # calendar steps (months, weeks...): positions on one grid of single steps
+        warnings.simplefilter('ignore')
+        grid = pd.date_range(first.min(), idx.max(), freq=off.base)
+    pos = grid.searchsorted(idx)  # [N]
+    on = grid[np.minimum(pos, len(grid) - 1)] == idx
+    d = pos - pos[indptr[:-1]][sid]
+    return np.where(on & (d % off.n == 0), d // off.n, -1), lambda s, k: grid[pos[indptr[:-1]][s] + k * off.n]
+
+def fill_gaps(df: pd.DataFrame,  # long frame with `id_col`, `time_col` and any other columns (any order)
+              freq: str | int | None = None,  # offset alias or int step; inferred when None
+              id_col: str = 'unique_id',  # series identifier column
+              time_col: str = 'ds',  # timestamp column
+             ) -> pd.DataFrame:  # sorted copy, every series on its full grid; the added rows hold NaN
+    "Add the missing timestamps of each series, from its first to its last, as rows whose other columns are NaN"
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f'fill_gaps expects a long pandas DataFrame, got {type(df).__name__}')
+    miss = [c for c in (id_col, time_col) if c not in df.columns]
+    if miss:
+        raise ValueError(f'df is missing column(s) {miss}; its columns are {list(df.columns)}; pass id_col=/time_col=')
+    if df[id_col].isna().any(): raise ValueError(f'column {id_col!r} has missing series ids; drop or fill them')
+    out = (df.assign(**{time_col: _prepare_ds(df[time_col], time_col)})
+           .sort_values([id_col, time_col], kind='stable', ignore_index=True))
+    indptr = _indptr(out[id_col])
+    ids = out[id_col].iloc[indptr[:-1]].tolist()
+    _check_unique(out[time_col], indptr, ids)
+    freq, _ = _resolve_freq(out[time_col], indptr, ids, freq)
+    k, stamp = _grid_steps(out[time_col], indptr, freq)
+    if (k < 0).any():
+        i = int(np.flatnonzero(k < 0)[0]); s = _row_series(indptr, i)
+        raise ValueError(f'series {ids[s]!r} has ds={_describe(out[time_col].iloc[i])}, which is not a whole number of '
+                         f'freq={freq!r} steps after its first timestamp {_describe(out[time_col].iloc[indptr[s]])}; '
+                         'fill_gaps only adds missing steps: pass the right freq= or resample the series')
+    n = k[indptr[1:] - 1] + 1  # [S] rows of each completed series
+    if n.sum() == len(out): return out
+    start = np.cumsum(n) - n  # [S] first row of each series in the result
+    full = out.set_axis(np.repeat(start, np.diff(indptr)) + k).reindex(np.arange(n.sum()))  # [N] -> [sum n], NaN rows
+    s_new = np.repeat(np.arange(len(n)), n)  # [sum n] series of each row
+    full[id_col] = out[id_col].take(indptr[:-1][s_new]).array  # keeps the id dtype (category, ...)
+    full[time_col] = stamp(s_new, np.arange(n.sum()) - start[s_new])
+    return full
 
 # %% ../nbs/00_data.ipynb #419bea0d
 def future_dates(last_ds: np.ndarray | pd.Series | pd.Index,  # [S] last timestamp (datetime or int) of each series

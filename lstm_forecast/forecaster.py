@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_forecaster.ipynb #a4f193e2
 from __future__ import annotations
-import contextlib, copy, ctypes, dataclasses, errno, hashlib, json, os, random, shutil, time, uuid
+import contextlib, copy, ctypes, dataclasses, errno, hashlib, json, os, random, shutil, time, uuid, warnings
 from dataclasses import asdict
 from pathlib import Path
 
@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 
 from .data import check_df, check_alias, make_future_dataframe, normalize_freq
-from .windows import SeriesPanel, make_windows, gather_windows
+from .windows import MIN_AVAILABLE, SeriesPanel, make_windows, gather_windows
 from .scalers import scale_windows
 from .model import LSTMNet
 from . import losses as L
@@ -52,9 +52,11 @@ class WindowBatches:
                  start: torch.Tensor,        # [W] global row of each window's first input step
                  input_size: int, h: int,    # window: `input_size` inputs, `h` steps after them
                  scaler_type: str = 'robust',
-                 base_lag: int = 0):         # targets are relative to the input `base_lag` steps back (0: plain targets)
+                 base_lag: int = 0,          # targets are relative to the input `base_lag` steps back (0: plain targets)
+                 channel: bool = False):     # give the network the availability of y (a model fitted on data with holes)
         self.panel, self.series, self.start = panel, series, start
         self.input_size, self.h, self.scaler_type, self.base_lag = input_size, h, scaler_type, base_lag
+        self.channel = channel
         self.loc, self.scale = self._statistics()                                         # [W, 1, C] each
 
     def __len__(self): return len(self.start)
@@ -64,17 +66,25 @@ class WindowBatches:
         locs, scales = [], []
         for s in range(0, len(self.start), chunk):
             x = gather_windows(self.panel.values, self.start[s:s + chunk], self.input_size, 0)  # [b, L, C] inputs only
-            _, loc, scale = scale_windows(x, self.input_size, self.scaler_type)
+            m = None if self.panel.mask is None else gather_windows(self.panel.mask, self.start[s:s + chunk], self.input_size, 0)
+            _, loc, scale = scale_windows(x, self.input_size, self.scaler_type, mask=m)  # missing values do not count
             locs.append(loc); scales.append(scale)
         C = self.panel.values.shape[1]
         if not locs: return torch.zeros(0, 1, C), torch.ones(0, 1, C)
         return torch.cat(locs), torch.cat(scales)
 
+    def available(self, idx):
+        "Where the windows `idx` are observed `[B, L+h, C]` (bool), or None when the panel has no missing value"
+        if self.panel.mask is None: return None
+        return gather_windows(self.panel.mask, self.start[idx], self.input_size, self.h)  # [B, L+h, C]
+
     def scaled(self, idx):
-        "Scaled windows `[B, L+h, C]` (float32) and their per-window (loc, scale) `[B, 1, C]` (as the panel, float64)"
+        "Scaled windows `[B, L+h, C]` (float32, missing values 0) and their (loc, scale) `[B, 1, C]` (float64)"
         x = gather_windows(self.panel.values, self.start[idx], self.input_size, self.h)  # [B, L+h, C] float64
         loc, scale = self.loc[idx], self.scale[idx]                                       # [B, 1, C] float64
-        return ((x - loc) / scale).float(), loc, scale                                    # float32 only once scaled
+        xs = ((x - loc) / scale).float()                                                  # float32 only once scaled
+        seen = self.available(idx)
+        return (xs if seen is None else xs.masked_fill(~seen, 0.)), loc, scale
 
     def base(self, xs):
         "The baseline forecast of each window in scaled units `[B, h]`: its last `base_lag` inputs repeated (zeros when off)"
@@ -85,11 +95,15 @@ class WindowBatches:
     def batch(self, idx):
         xs, _, _ = self.scaled(idx)
         target = xs[:, self.input_size:, 0] - self.base(xs)                             # [B, h] what the network learns
-        return self.split(xs, idx) | {'target': target, 'outsample_y': target}          # teacher forcing (recursive head)
+        out = self.split(xs, idx) | {'target': target, 'outsample_y': target}           # teacher forcing (recursive head)
+        seen = self.available(idx)
+        return out if seen is None else out | {'mask': seen[:, self.input_size:, 0]}    # [B, h] observed targets
 
     def split(self, xs, idx):
-        "The model's keyword arguments from scaled windows `xs` [B, L+h, C]"
-        return self.panel.inputs(xs, self.series[idx], self.input_size)
+        "The model's keyword arguments from scaled windows `xs` [B, L+h, C] (and the availability channel)"
+        seen = self.available(idx)
+        if seen is None and self.channel: seen = torch.ones(xs.shape, dtype=torch.bool)  # complete data, channel on
+        return self.panel.inputs(xs, self.series[idx], self.input_size, available=seen, channel=self.channel)
 
 # %% ../nbs/09_forecaster.ipynb #d18a2887
 _SCALERS = ('identity', 'standard', 'robust', 'minmax')
@@ -132,9 +146,13 @@ class LSTMForecast:
                  baseline: str | None = None,             # 'seasonal_naive' or 'naive': the network learns the correction to
                                                           # that forecast of each window (None: the plain forecast)
                  season_length: int | None = None,        # seasonal period of `baseline` (None: from the frequency)
+                 linear_skip: bool | None = None,         # add a linear map of the input window to the forecast
+                                                          # (LSTNet's highway; None: on with the direct head,
+                                                          # off when the data has missing values)
                  ensemble_size: int = 1,                  # networks trained with seeds random_seed, +1, ...; the forecast is their median
                  max_steps: int = 500,                    # training steps (batches)
                  learning_rate: float = 5e-3,             # Adam's learning rate
+                 ema_decay: float | None = 0.99,          # forecast with a moving average of the weights (None: last)
                  batch_size: int = 32,                    # windows per batch
                  val_check_steps: int = 25,               # validate every this many steps (when `val_size > 0`)
                  early_stop_patience_steps: int = -1,     # validation checks without improvement before stopping (-1: never)
@@ -176,6 +194,13 @@ class LSTMForecast:
             raise ValueError(f"baseline={baseline!r} needs the direct head: the recurrent head feeds its own forecasts back "
                              "as inputs; use recurrent=False or baseline=None")
         self.baseline = baseline
+        if not (linear_skip is None or isinstance(linear_skip, (bool, np.bool_))):
+            raise TypeError(f"linear_skip must be True, False or None, got {linear_skip!r}")
+        linear_skip = None if linear_skip is None else bool(linear_skip)
+        if recurrent and linear_skip:
+            raise ValueError("linear_skip=True needs the direct head (recurrent=False): the recursive head predicts one step "
+                             "at a time; use recurrent=False or linear_skip=None")
+        self.linear_skip = linear_skip
         self.season_length = _check_int('season_length', season_length, none_ok=True)
         self.ensemble_size = _check_int('ensemble_size', ensemble_size)
         if recurrent and self.hist_exog_list:
@@ -186,7 +211,8 @@ class LSTMForecast:
         if lstm_impl not in ('torch', 'custom'): raise ValueError(f"lstm_impl must be 'torch' or 'custom', got {lstm_impl!r}")
         self.lstm_impl, self.device = lstm_impl, device
         self.random_seed = _check_int('random_seed', random_seed, lo=0, hi=2**32 - 1)
-        self.train_config = TrainConfig(max_steps=max_steps, learning_rate=learning_rate, batch_size=batch_size,
+        self.train_config = TrainConfig(max_steps=max_steps, learning_rate=learning_rate, ema_decay=ema_decay,
+                                        batch_size=batch_size,
                                         val_check_steps=val_check_steps, early_stop_patience_steps=early_stop_patience_steps,
                                         random_seed=self.random_seed, device=device, num_threads=num_threads,
                                         verbose=verbose, **train_kwargs)
@@ -251,7 +277,8 @@ def _panel(self: LSTMForecast, df, static):
 
 @patch
 def _batches(self: LSTMForecast, panel, series, start, h):
-    return WindowBatches(panel, series, start, self.input_size_, h, self.scaler_type, self.base_lag_)
+    return WindowBatches(panel, series, start, self.input_size_, h, self.scaler_type, self.base_lag_,
+                         channel=getattr(self, 'channel_', False))
 
 @patch
 def _base_lag(self: LSTMForecast, freq) -> int:
@@ -263,11 +290,17 @@ def _base_lag(self: LSTMForecast, freq) -> int:
 @patch
 def _build_model(self: LSTMForecast):
     return LSTMNet(h=self.h, input_size=self.input_size_, n_outputs=self.loss.outputsize_multiplier,
-                   hist_exog_size=len(self.hist_exog_list), futr_exog_size=len(self.futr_exog_list),
+                   hist_exog_size=len(self.hist_exog_list) + self.channel_, futr_exog_size=len(self.futr_exog_list),
                    stat_exog_size=len(self.stat_exog_list), encoder_n_layers=self.encoder_n_layers,
                    encoder_hidden_size=self.encoder_hidden_size, encoder_dropout=self.encoder_dropout,
                    decoder_hidden_size=self.decoder_hidden_size, decoder_layers=self.decoder_layers,
-                   recurrent=self.recurrent, h_train=self.h_train, lstm_impl=self.lstm_impl)
+                   recurrent=self.recurrent, h_train=self.h_train, lstm_impl=self.lstm_impl,
+                   linear_skip=self._linear_skip())
+
+@patch
+def _linear_skip(self: LSTMForecast) -> bool:
+    "`linear_skip`, with None resolved: on for the direct head on complete data (a linear map cannot tell a hole from a value)"
+    return not (self.recurrent or self.channel_) if self.linear_skip is None else self.linear_skip
 
 @patch
 def fit(self: LSTMForecast,
@@ -300,7 +333,7 @@ def _unfitted(self: LSTMForecast) -> LSTMForecast:
 def _fit(self: LSTMForecast, df, static_df, val_size, prediction_intervals):
     h_out = self.h_train if self.recurrent else self.h
     df, freq = check_df(_as_long(df, self.hist_exog_list + self.futr_exog_list), h=h_out, input_size=self.input_size or 1, freq=self.freq,
-                        exog_cols=self.hist_exog_list + self.futr_exog_list)
+                        exog_cols=self.hist_exog_list + self.futr_exog_list, allow_missing=True)
     self.freq_ = freq
     lengths = df.groupby('unique_id', sort=False, observed=True).size()
     self.input_size_ = self.input_size or default_input_size(self.h, freq, int(lengths.min()) - val_size, self.season_length)
@@ -311,12 +344,16 @@ def _fit(self: LSTMForecast, df, static_df, val_size, prediction_intervals):
     ids = lengths.index.to_numpy()
     static = self._static(static_df, ids)
     panel = self._panel(df, static)
-    Lw = self.input_size_
-    win = make_windows(panel.indptr, Lw, h_out, end=panel.indptr[1:] - val_size)
+    self.channel_ = panel.mask is not None and not self.recurrent  # complete data: the network and its forecasts as before
+    Lw, seen = self.input_size_, None if panel.mask is None else panel.mask[:, 0]  # [T] observed y
+    win = make_windows(panel.indptr, Lw, h_out, end=panel.indptr[1:] - val_size, available=seen)
+    if seen is not None and not len(win):
+        raise ValueError(f"no training window of input_size={Lw} + h={h_out} has at least {MIN_AVAILABLE:.0%} of its inputs "
+                         "and one target observed: the series have too many missing values; lower input_size or pass more data")
     train_b = self._batches(panel, win.series, win.start, h_out)
     val_b = None
     if val_size:
-        allw = make_windows(panel.indptr, Lw, h_out)
+        allw = make_windows(panel.indptr, Lw, h_out, available=seen)
         in_val = allw.start + Lw + h_out > panel.indptr[1:][allw.series] - val_size
         val_b = self._batches(panel, allw.series[in_val], allw.start[in_val], h_out)
     self.history_, self.conformal_ = None, None
@@ -405,7 +442,7 @@ def _probabilistic(self: LSTMForecast) -> bool: return bool(self.loss.is_distrib
 def make_future_dataframe(self: LSTMForecast, df=None) -> pd.DataFrame:  # `unique_id, ds`: h rows per series
     "The frame `futr_df` must fill: the `h` timestamps after each series' end"
     self._check_fitted()
-    hist = self.tail_ if df is None else check_df(_as_long(df), freq=self.freq_)[0]
+    hist = self.tail_ if df is None else check_df(_as_long(df), freq=self.freq_, allow_missing=True)[0]
     return make_future_dataframe(hist, self.h, freq=self.freq_)
 
 @patch
@@ -431,8 +468,8 @@ def _join_future(self: LSTMForecast, fut, futr_df):
         raise ValueError(f"futr_df is missing {len(absent)} of the {len(fut)} future rows, e.g. {rows}; "
                          f"model.make_future_dataframe() lists every (unique_id, ds) it needs")
     vals = m[self.futr_exog_list]
-    bad = [c for c in self.futr_exog_list if not pd.api.types.is_numeric_dtype(vals[c]) or not np.isfinite(vals[c].to_numpy(dtype='float64')).all()]
-    if bad: raise ValueError(f"futr_df columns {bad} must be numeric and finite over the horizon")
+    bad = [c for c in self.futr_exog_list if not pd.api.types.is_numeric_dtype(vals[c]) or np.isinf(vals[c].to_numpy(dtype='float64')).any()]
+    if bad: raise ValueError(f"futr_df columns {bad} must be numeric and not infinite over the horizon (NaN: missing)")
     return m.drop(columns='_merge')
 
 def _median_of(t: torch.Tensor) -> torch.Tensor:  # [E, ...] -> [...]
@@ -475,6 +512,14 @@ def _output(self: LSTMForecast, keys: pd.DataFrame, point, q, names):
     for j, n in enumerate(names): out[n] = q[:, :, j].reshape(-1)
     return out
 
+def _check_recent(tail: pd.DataFrame, input_size: int):
+    "Raise if some series has no observed y among the last `input_size` rows it is forecast from"
+    seen = tail['y'].notna().groupby(tail['unique_id'], sort=False, observed=True).any()
+    if not seen.all():
+        blind = seen.index[~seen.to_numpy()].tolist()
+        raise ValueError(f"series {blind[:5]} have no observed y in their last input_size={input_size} steps, the window "
+                         "the forecast starts from; pass a history that ends with observed values (or drop those series)")
+
 @patch
 def predict(self: LSTMForecast,
             df=None,          # history to forecast from (None: the data seen by `fit`)
@@ -488,11 +533,12 @@ def predict(self: LSTMForecast,
     if df is None: hist, static = self.tail_, (self.static_ if static_df is None else None)
     else:
         hist, _ = check_df(_as_long(df, self.hist_exog_list + self.futr_exog_list), input_size=self.input_size_, freq=self.freq_,
-                           exog_cols=self.hist_exog_list + self.futr_exog_list)
+                           exog_cols=self.hist_exog_list + self.futr_exog_list, allow_missing=True)
         static = None
     ids = hist['unique_id'].drop_duplicates().to_numpy()
     if static is None: static = self._static(static_df if static_df is not None else self.static_, ids)
     tail = hist.groupby('unique_id', sort=False, observed=True).tail(self.input_size_)
+    _check_recent(tail, self.input_size_)
     fut = self._join_future(make_future_dataframe(tail, self.h, freq=self.freq_), futr_df)
     comb = pd.concat([tail, fut], ignore_index=True).sort_values(['unique_id', 'ds'], kind='stable', ignore_index=True)
     panel = self._panel(comb, static)
@@ -517,13 +563,29 @@ def cross_validation(self: LSTMForecast,
                      val_size: int = 0,        # validation steps inside each training span
                      level=None,               # interval levels (probabilistic losses)
                     ) -> pd.DataFrame:         # `unique_id, ds, cutoff, y, <alias>...`
-    "Rolling-origin backtest with no leakage across each cutoff"
+    "Rolling-origin backtest with no leakage across each cutoff; windows whose actuals are all missing are dropped"
+    cv = self._cross_validation(df, n_windows, step_size, refit, static_df, val_size, level)
+    return _drop_unobserved(cv, self.h)
+
+def _drop_unobserved(cv: pd.DataFrame, h: int) -> pd.DataFrame:
+    "`cv` without the windows (series, cutoff) whose `h` actual values are all missing, saying how many it dropped"
+    seen = cv['y'].notna().groupby([cv['unique_id'], cv['cutoff']], sort=False, observed=True).transform('any').to_numpy()
+    if seen.all(): return cv
+    first = cv.loc[~seen].iloc[0]
+    warnings.warn(f"cross_validation dropped {int((~seen).sum()) // h} of {len(cv) // h} windows whose {h} actual values are "
+                  f"all missing, so nothing could score them (e.g. series {first['unique_id']!r}, cutoff {first['cutoff']})",
+                  stacklevel=3)
+    return cv[seen].reset_index(drop=True)
+
+@patch
+def _cross_validation(self: LSTMForecast, df, n_windows, step_size, refit, static_df, val_size, level):
+    "The backtest of `cross_validation`, every window kept"
     n_windows = _check_int('n_windows', n_windows)
     step = self.h if step_size is None else _check_int('step_size', step_size)
     if isinstance(refit, bool): every = n_windows if not refit else 1
     else: every = _check_int('refit', refit)
     df, freq = check_df(_as_long(df, self.hist_exog_list + self.futr_exog_list), h=self.h, input_size=self.input_size or 1, freq=self.freq,
-                        exog_cols=self.hist_exog_list + self.futr_exog_list)
+                        exog_cols=self.hist_exog_list + self.futr_exog_list, allow_missing=True)
     pos, n = _local_index(df)
     lengths = df.groupby('unique_id', sort=False, observed=True).size()
     first = _cutoff_positions(lengths.to_numpy(), self.h, n_windows, step)         # [S, n_windows]
@@ -560,6 +622,12 @@ def _forecast_at(self: LSTMForecast, df, ids, starts, level, static_df):
     keys['y'] = df['y'].to_numpy()[rows]
     return self._output(keys, point, q, names)
 
+# %% ../nbs/09_forecaster.ipynb #c9a00002
+from .metrics import any_frame  # kept beside its one use so this section stays one block
+
+LSTMForecast.fit, LSTMForecast.predict = any_frame(LSTMForecast.fit), any_frame(LSTMForecast.predict)
+LSTMForecast.cross_validation = any_frame(LSTMForecast.cross_validation)
+
 # %% ../nbs/09_forecaster.ipynb #3d01ae18
 FORMAT_VERSION = 2  # 2: ids and timestamps keep their exact types; config.json is also stored inside the weights file
 
@@ -574,7 +642,7 @@ def _loss_from_spec(spec: dict):
 
 _INIT_ARGS = ('h', 'input_size', 'scaler_type', 'encoder_n_layers', 'encoder_hidden_size', 'encoder_dropout',
               'decoder_hidden_size', 'decoder_layers', 'futr_exog_list', 'hist_exog_list', 'stat_exog_list',
-              'recurrent', 'h_train', 'baseline', 'season_length', 'ensemble_size', 'random_seed', 'alias', 'n_samples',
+              'recurrent', 'h_train', 'baseline', 'season_length', 'linear_skip', 'ensemble_size', 'random_seed', 'alias', 'n_samples',
               'lstm_impl')
 _MODEL_FILES = ('config.json', 'weights.safetensors')
 
@@ -709,6 +777,7 @@ def save(self: LSTMForecast, path):  # folder to write: new, empty, or holding a
     cfg = {'format_version': FORMAT_VERSION, 'library': 'lstm_forecast', 'class': 'LSTMForecast',
            'init': {k: getattr(self, k) for k in _INIT_ARGS}, 'loss': _loss_spec(self.loss),
            'train_config': asdict(self.train_config), 'freq': self.freq_, 'input_size_': self.input_size_, 'base_lag_': self.base_lag_,
+           'channel_': bool(self.channel_),
            'tail': {'unique_id': ids_spec, 'ds': ds_spec, 'columns': list(num.columns)},
            'static': None if self.static_ is None else {'unique_id': _ids_to_json(self.static_['unique_id']),
                                                         **self.static_.drop(columns='unique_id').to_dict(orient='list')},
@@ -809,13 +878,15 @@ def load(cls: LSTMForecast, path) -> LSTMForecast:  # a folder written by `save`
 @patch(cls_method=True)
 def _from_config(cls: LSTMForecast, cfg: dict, tensors: dict, ver: int) -> LSTMForecast:
     "Rebuild a fitted model from a checked config and its tensors"
-    init = {'baseline': None, 'season_length': None, 'ensemble_size': 1, **cfg['init']}  # models saved before these existed
+    init = {'baseline': None, 'season_length': None, 'ensemble_size': 1, 'linear_skip': False, **cfg['init']}  # models saved before these existed
     tc = {k: v for k, v in cfg['train_config'].items() if k not in ('random_seed', 'device', 'num_threads', 'verbose')}
     m = cls(**init, loss=_loss_from_spec(cfg['loss']), freq=cfg['freq'], device=cfg['train_config']['device'],
             num_threads=cfg['train_config']['num_threads'], **tc)
     m.freq_, m.input_size_ = normalize_freq(cfg['freq']), cfg['input_size_']
     if not isinstance(m.input_size_, int): raise TypeError(f"input_size_ must be an integer, got {m.input_size_!r}")
     m.base_lag_ = cfg.get('base_lag_', 0)
+    m.channel_ = cfg.get('channel_', False)  # models saved before missing values were handled have none
+    if not isinstance(m.channel_, bool): raise TypeError(f"channel_ must be true or false, got {m.channel_!r}")
     if not isinstance(m.base_lag_, int) or not 0 <= m.base_lag_ <= m.input_size_: raise ValueError(f"base_lag_={m.base_lag_!r} is invalid")
     nets = [m._build_model() for _ in range(m.ensemble_size)]
     m.model_ = nets[0] if len(nets) == 1 else torch.nn.ModuleList(nets)
@@ -832,7 +903,8 @@ def _from_config(cls: LSTMForecast, cfg: dict, tensors: dict, ver: int) -> LSTMF
     vals = tensors['tail.values'].numpy()
     for j, c in enumerate(t['columns']): m.tail_[c] = vals[:, j]
     if m.tail_[['y', *m.hist_exog_list, *m.futr_exog_list]].shape[1] != vals.shape[1]: raise ValueError("tail columns do not match")
-    check_df(m.tail_, freq=m.freq_, exog_cols=m.hist_exog_list + m.futr_exog_list)  # the stored timestamps fit the stored freq
+    check_df(m.tail_, freq=m.freq_, exog_cols=m.hist_exog_list + m.futr_exog_list,
+             allow_missing=True)  # the stored timestamps fit the stored freq
     m.ids_ = ids_(cfg['ids'])
     m.static_ = None
     if cfg['static'] is not None:
@@ -857,16 +929,16 @@ class PredictionIntervals:
 def conformal_quantile(scores: np.ndarray,  # [..., n] absolute errors, the last axis the calibration windows
                        level: float,         # coverage in percent
                       ) -> np.ndarray:       # [...] the half-width of the `level` interval
-    "The conformal quantile: the k-th smallest of the n scores, k = ceil((n+1)·level/100), capped at the largest"
-    n = scores.shape[-1]
-    k = min(n, int(np.ceil((n + 1) * level / 100 - 1e-9)))
-    return np.sort(scores, axis=-1)[..., k - 1]
+    "The conformal quantile: of the n observed scores the k-th smallest, k = ceil((n+1)·level/100) capped at n (NaN: none)"
+    n = (~np.isnan(scores)).sum(-1, keepdims=True)                         # [..., 1] a NaN score is a missing actual
+    k = np.minimum(n, np.ceil((n + 1) * level / 100 - 1e-9)).astype(int)  # [..., 1]
+    return np.take_along_axis(np.sort(scores, axis=-1), np.maximum(k - 1, 0), axis=-1)[..., 0]  # NaN sorts last
 
 # %% ../nbs/09_forecaster.ipynb #121b67b1
 @patch
 def _calibrate(self: LSTMForecast, df, static_df, pi: PredictionIntervals):
     "Conformity scores [S, n_windows, h]: absolute errors of a copy of this model on the last `n_windows` windows"
-    cv = self._unfitted().cross_validation(df, n_windows=pi.n_windows, step_size=pi.step_size, static_df=static_df)
+    cv = self._unfitted()._cross_validation(df, pi.n_windows, pi.step_size, False, static_df, 0, None)  # every window
     S = cv['unique_id'].nunique()
     err = (cv['y'] - cv[self.alias]).abs().to_numpy().reshape(S, pi.n_windows, self.h)  # sorted by id, cutoff, ds
     return cv['unique_id'].drop_duplicates().to_numpy(), err
@@ -880,9 +952,20 @@ def _conformal_bands(self: LSTMForecast, ids, point, quantiles):
         raise ValueError(f"series {ids[np.flatnonzero(rows < 0)[0]]!r} was not in the data the intervals were calibrated on; "
                          f"refit with it (fit(df, prediction_intervals=...)) or predict it without level")
     sc = np.moveaxis(scores[rows], 1, -1)                                         # [S, W, h] -> [S, h, W]
-    bands = [point + np.sign(q - 0.5) * conformal_quantile(sc, abs(200 * q - 100)) if q != 0.5 else point
-             for q in quantiles]                                                  # each [S, h]; level = |2q-1|
+    bands = [point + np.sign(q - 0.5) * _half_width(sc, np.moveaxis(scores, 0, -1), abs(200 * q - 100)) if q != 0.5
+             else point for q in quantiles]                                       # each [S, h]; level = |2q-1|
     return np.stack(bands, axis=-1)                                               # [S, h, Q]
+
+def _half_width(sc: np.ndarray, every: np.ndarray, level: float) -> np.ndarray:  # [S, h, W] scores; [W, h, S_all] all
+    "Conformal half-widths [S, h]; a step with no observed score in its series borrows the scores of every series"
+    half = conformal_quantile(sc, level)                                          # [S, h], NaN where no actual was seen
+    if np.isnan(half).any():
+        pooled = conformal_quantile(np.moveaxis(every, 1, 0).reshape(every.shape[1], -1), level)  # [h]
+        half = np.where(np.isnan(half), pooled[None], half)
+    if np.isnan(half).any():
+        raise ValueError("the conformal intervals have no observed actual to calibrate some horizon steps on (all their "
+                         "calibration windows are missing); fit with more PredictionIntervals(n_windows=...)")
+    return half
 
 # %% ../nbs/09_forecaster.ipynb #90303c32
 def _supports_level(m, backtest: bool = False):
@@ -937,7 +1020,7 @@ class Forecasters:
 
 def backtest(model, df, n_windows: int = 1, step_size: int | None = None, level=None) -> pd.DataFrame:
     "Rolling-origin backtest of a model with `fit(df)`/`predict()` (a baseline): refit at every cutoff"
-    df, _ = check_df(_as_long(df), h=model.h, freq=getattr(model, 'freq', None))
+    df, _ = check_df(_as_long(df), h=model.h, freq=getattr(model, 'freq', None), allow_missing=True)
     step = model.h if step_size is None else _check_int('step_size', step_size)
     pos, n = _local_index(df)
     sizes = df.groupby('unique_id', sort=False, observed=True).size()
@@ -955,4 +1038,4 @@ def backtest(model, df, n_windows: int = 1, step_size: int | None = None, level=
         cut = past.groupby('unique_id', sort=False, observed=True)['ds'].last().rename('cutoff')
         f = f.merge(cut, left_on='unique_id', right_index=True).merge(df[['unique_id', 'ds', 'y']], on=['unique_id', 'ds'], how='left')
         outs.append(f[['unique_id', 'ds', 'cutoff', 'y'] + [c for c in f.columns if c not in ('unique_id', 'ds', 'cutoff', 'y')]])
-    return pd.concat(outs, ignore_index=True)
+    return _drop_unobserved(pd.concat(outs, ignore_index=True), model.h)  # the windows cross_validation keeps

@@ -4,13 +4,15 @@
 
 # %% ../nbs/06_metrics.ipynb #db0aceab
 from __future__ import annotations
+import functools, inspect, types, warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['mae', 'mse', 'rmse', 'mape', 'smape', 'mase', 'rmsse', 'quantile_loss', 'coverage', 'winkler_score', 'evaluate']
+__all__ = ['any_frame', 'mae', 'mse', 'rmse', 'mape', 'smape', 'mase', 'rmsse', 'quantile_loss', 'coverage', 'winkler_score',
+           'evaluate']
 
 # %% ../nbs/06_metrics.ipynb #d3988109
 _RESERVED = ('unique_id', 'ds', 'cutoff', 'y')
@@ -86,23 +88,89 @@ def _frame_result(df, models, per_series, name, losses: np.ndarray, finish=None)
     res = pd.DataFrame(means, columns=models, index=pd.Index(ids, name='unique_id'))
     return res.reset_index() if per_series else res.mean(skipna=False).rename(name)
 
+def _observed(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    "`df` without the rows whose actual `y` is missing (NaN), saying how many it skipped"
+    gone = df['y'].isna().to_numpy()
+    if not gone.any(): return df
+    if gone.all(): raise ValueError(f'{name}: every actual y is missing (NaN): nothing to score')
+    warnings.warn(f'{name} skipped {int(gone.sum())} of {len(df)} rows whose actual y is missing (NaN)', stacklevel=4)
+    return df[~gone]
+
+def _observed_arrays(name: str, y: np.ndarray, *others) -> list:
+    "The arrays at the positions where `y` is observed, saying how many it skipped"
+    gone = np.isnan(y)
+    if not gone.any(): return [y, *others]
+    if gone.all(): raise ValueError(f'{name}: every actual y is missing (NaN): nothing to score')
+    warnings.warn(f'{name} skipped {int(gone.sum())} of {y.size} actuals that are missing (NaN)', stacklevel=4)
+    return [y[~gone], *(o[~gone] for o in others)]
+
 def _point_metric(name, y, y_hat, models, per_series, elem, finish=None, check=None):
     "Body shared by the metrics of point forecasts: arrays -> float, frames -> table"
     if isinstance(y, pd.DataFrame):
         if y_hat is not None:
             raise TypeError(f'{name}(df, ...) reads the forecasts from the model columns of df; '
                             f'pass models=[...] instead of y_hat')
-        df = y
-        models = _frame_models(df, models)
+        models = _frame_models(y, models)
+        df = _observed(name, y)
         yy = df['y'].to_numpy(dtype='float64', na_value=np.nan)  # [N]
         if check: check(yy, df)
         losses = np.stack([elem(yy, _to_numpy(df[m], m)) for m in models], axis=1)  # [N, M]
         return _frame_result(df, models, per_series, name, losses, finish and (lambda v, ids: finish(v)))
     if y_hat is None: raise ValueError(f'{name}(y, y_hat) needs the forecasts y_hat (or a forecast frame as y)')
-    y, y_hat = _arrays(y=y, y_hat=y_hat)
+    y, y_hat = _observed_arrays(name, *_arrays(y=y, y_hat=y_hat))
     if check: check(y, None)
     v = elem(y, y_hat).mean()
     return float(finish(v) if finish else v)
+
+# %% ../nbs/06_metrics.ipynb #c6a00002
+_CANON = ('unique_id', 'ds', 'y')
+
+def _lib(df):
+    "The library of a non-pandas frame `df` (its narwhals native namespace); None for pandas or None"
+    if df is None or isinstance(df, pd.DataFrame): return None
+    import narwhals as nw
+    try: return nw.get_native_namespace(nw.from_native(df, eager_only=True))
+    except TypeError: raise TypeError(f"expected a data frame (pandas, polars, ...), got {type(df).__name__}") from None
+
+def _pandas(df, cols=_CANON, what: str = 'df'):
+    "`df` (pandas, polars, or any eager frame narwhals reads) as pandas, with `cols` renamed to unique_id, ds, y"
+    if df is None: return None
+    if not isinstance(df, pd.DataFrame):
+        import narwhals as nw
+        try: df = nw.from_native(df, eager_only=True).to_pandas()
+        except TypeError: raise TypeError(f"{what} must be a data frame (pandas, polars, ...), got {type(df).__name__}") from None
+    ren = {c: k for c, k in zip(cols, _CANON) if c != k and c in df.columns}
+    clash = [k for c, k in ren.items() if k in df.columns]
+    if clash: raise ValueError(f"{what} has a column {clash[0]!r} besides the column you named as it; rename or drop it")
+    return df.rename(columns=ren) if ren else df
+
+def _like(out: pd.DataFrame, lib, cols=_CANON):
+    "`out` with unique_id, ds, y renamed back to `cols`, in the library `lib` (a frame, or `_lib` of one; None: pandas)"
+    out = out.rename(columns={k: c for c, k in zip(cols, _CANON) if c != k})
+    if lib is not None and not isinstance(lib, types.ModuleType): lib = _lib(lib)
+    if lib is None: return out
+    import narwhals as nw
+    return nw.from_dict({c: out[c].to_numpy() for c in out.columns}, backend=lib).to_native()
+
+def any_frame(method):
+    "Let a `fit`/`predict`/`cross_validation` method take any data frame and columns named `id_col`, `time_col`, `target_col`"
+    @functools.wraps(method)
+    def wrapper(self, df=None, *args, id_col=None, time_col=None, target_col=None, **kw):
+        given = (id_col, time_col, target_col)
+        cols = tuple(g or s for g, s in zip(given, getattr(self, 'cols_', None) or _CANON))
+        try: lib = _lib(df) if df is not None else getattr(self, 'lib_', None)
+        except TypeError: return method(self, df, *args, **kw)  # not a frame: the method's own error says what it takes
+        for k, c in (('static_df', cols[:1]), ('futr_df', cols[:2])):
+            try:
+                if kw.get(k) is not None: kw[k] = _pandas(kw[k], c, k)
+            except TypeError: pass  # not a frame: the method's own error says what it takes
+        out = method(self, _pandas(df, cols), *args, **kw)
+        if method.__name__ == 'fit': self.cols_, self.lib_ = cols, lib  # predict() answers with fit's names and library
+        return _like(out, lib, cols) if isinstance(out, pd.DataFrame) else out
+    sig = inspect.signature(method)
+    extra = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=None) for n in ('id_col', 'time_col', 'target_col')]
+    wrapper.__signature__ = sig.replace(parameters=[*sig.parameters.values(), *extra])
+    return wrapper
 
 # %% ../nbs/06_metrics.ipynb #14297768
 def mae(y,  # actuals (array, tensor, Series), or a forecast frame with `unique_id`, `y` and model columns
@@ -205,15 +273,15 @@ def _scaled_metric(name, power, y, y_hat, y_train, season_length, models, train_
         if train_df is None:
             raise ValueError(f'{name} needs train_df, the training frame (unique_id, ds, y) the in-sample '
                              f'seasonal-naive scale is computed from')
-        df = y
-        models = _frame_models(df, models)
+        models = _frame_models(y, models)
+        df = _observed(name, y)
         yy = df['y'].to_numpy(dtype='float64', na_value=np.nan)
         losses = np.stack([np.abs(yy - _to_numpy(df[m], m)) ** power for m in models], axis=1)  # [N, M]
         return _frame_result(df, models, per_series, name, losses,
                              lambda v, ids: finish(v / _scale_frame(train_df, ids, season_length, power)[:, None]))
     if y_train is None:
         raise ValueError(f'{name} needs y_train, the training series the in-sample seasonal-naive scale is computed from')
-    y, y_hat = _arrays(y=y, y_hat=y_hat)
+    y, y_hat = _observed_arrays(name, *_arrays(y=y, y_hat=y_hat))
     return float(finish(np.mean(np.abs(y - y_hat) ** power) / _scale_array(y_train, season_length, power)))
 
 def mase(y,  # actuals (array, tensor, Series), or a forecast frame with `unique_id`, `y` and model columns
@@ -269,8 +337,8 @@ def quantile_loss(y,  # actuals (array, tensor, Series), or a forecast frame wit
     qs = _check_q(q)
     if isinstance(y, pd.DataFrame):
         if y_hat is not None: raise TypeError('quantile_loss(df, ...) reads the quantile columns of df; pass q and models')
-        df = y
-        models = _frame_models(df, models, lambda ms: [_quantile_col(df, m, v) for m in ms for v in qs])
+        models = _frame_models(y, models, lambda ms: [_quantile_col(y, m, v) for m in ms for v in qs])
+        df = _observed('quantile_loss', y)
         yy = df['y'].to_numpy(dtype='float64', na_value=np.nan)
         losses = np.stack([np.mean([_pinball(yy, _to_numpy(df[_quantile_col(df, m, v)], m), v) for v in qs], axis=0)
                            for m in models], axis=1)  # [N, M]
@@ -294,8 +362,8 @@ def _interval_metric(name, y, lo, hi, level, models, per_series, elem):
             raise ValueError(f'{name}(df, ...) needs one level (e.g. level=90) to find the interval columns; '
                              f'evaluate(..., level=[80, 90]) scores several')
         _check_levels(level)
-        df = y
-        models = _frame_models(df, models, lambda ms: [c for m in ms for c in _interval_cols(m, level)])
+        models = _frame_models(y, models, lambda ms: [c for m in ms for c in _interval_cols(m, level)])
+        df = _observed(name, y)
         yy = df['y'].to_numpy(dtype='float64', na_value=np.nan)
         cols = [[_to_numpy(df[c], c) for c in _interval_cols(m, level)] for m in models]
         for m, (l, u) in zip(models, cols):
@@ -305,7 +373,7 @@ def _interval_metric(name, y, lo, hi, level, models, per_series, elem):
         losses = np.stack([elem(yy, l, u, level) for l, u in cols], axis=1)  # [N, M]
         return _frame_result(df, models, per_series, name, losses)
     if lo is None or hi is None: raise ValueError(f'{name}(y, lo, hi) needs the lower and upper bounds lo and hi')
-    y, lo, hi = _arrays(y=y, lo=lo, hi=hi)
+    y, lo, hi = _observed_arrays(name, *_arrays(y=y, lo=lo, hi=hi))
     if (lo > hi).any():
         raise ValueError(f'lo exceeds hi at {int((lo > hi).sum())} position(s); pass lower bounds as lo, upper as hi')
     return float(np.mean(elem(y, lo, hi, level)))
@@ -352,20 +420,22 @@ def _level_quantile_loss(df, models, level):
     "Mean pinball loss of the two bounds of the `level` interval"
     return quantile_loss(df, q=[(1 - level / 100) / 2, (1 + level / 100) / 2], models=models)
 
-def evaluate(df: pd.DataFrame,  # actuals and forecasts: `unique_id`, `ds`, `y`, model and interval columns
+def evaluate(df,  # actuals and forecasts (pandas or polars): `unique_id`, `ds`, `y`, model and interval columns
              metrics: Sequence[Callable | str] | None = None,  # metric functions or names (default: see above)
              models: Sequence[str] | None = None,  # model columns (default: all non-interval, non-key columns)
              train_df: pd.DataFrame | None = None,  # training frame `unique_id, ds, y`, for mase and rmsse
              season_length: int = 1,  # season length of the mase/rmsse scale
              level: Sequence[float] | None = None,  # interval levels in percent, for the interval metrics
              per_series: bool = True,  # one row per series and metric (True) or the mean over series (False)
-             ) -> pd.DataFrame:  # tidy table: [`unique_id`,] `metric`, one column per model
+             ) -> pd.DataFrame:  # tidy table: [`unique_id`,] `metric`, one column per model (in `df`'s library)
     "Score several models' forecasts with several metrics in one tidy table"
+    lib, df, train_df = _lib(df), _pandas(df), _pandas(train_df, what='train_df')
     levels = _check_levels(level) if level is not None else []
     if metrics is None:
         metrics = [mae, rmse, smape] + ([mase, rmsse] if train_df is not None else [])
         metrics += [coverage, winkler_score] if levels else []
     models = _frame_models(df, models)
+    df = _observed('evaluate', df)  # once, for every metric
     names = {f: n for n, f in _BUILTIN.items()}
     parts = []
     for m in metrics:
@@ -387,5 +457,5 @@ def evaluate(df: pd.DataFrame,  # actuals and forecasts: `unique_id`, `ds`, `y`,
         else: parts.append((name, m(df, models=models)))
     out = pd.concat([p.assign(metric=n) for n, p in parts], ignore_index=True)
     out = out.sort_values('unique_id', kind='stable')[['unique_id', 'metric', *models]].reset_index(drop=True)
-    if per_series: return out
-    return out.groupby('metric', sort=False)[models].agg(lambda s: s.mean(skipna=False)).reset_index()
+    if not per_series: out = out.groupby('metric', sort=False)[models].agg(lambda s: s.mean(skipna=False)).reset_index()
+    return _like(out, lib)

@@ -188,6 +188,7 @@ class LSTMNet(nn.Module):
                  recurrent: bool = False,  # False: direct head; True: recursive one-step head
                  h_train: int = 1,  # recursive head: teacher-forced steps predicted per training window
                  lstm_impl: str = 'torch',  # 'torch' (`nn.LSTM`, fast) or 'custom' (`LSTM` from the equations)
+                 linear_skip: bool = False,  # direct head: add a linear map of the input window to the output
                 ):
         super().__init__()
         ints = dict(h=h, input_size=input_size, n_outputs=n_outputs, hist_exog_size=hist_exog_size,
@@ -206,8 +207,11 @@ class LSTMNet(nn.Module):
                              f"{hist_exog_size}): the rollout needs their future values, which are unknown. Use the "
                              "direct head (recurrent=False), or pass them as future exogenous features if they are "
                              "known ahead")
+        if linear_skip and recurrent:
+            raise ValueError("LSTMNet: linear_skip=True needs the direct head (recurrent=False): the recursive head "
+                             "predicts one step at a time; drop linear_skip or use recurrent=False")
         self.config = dict(ints, encoder_dropout=float(encoder_dropout), recurrent=bool(recurrent),
-                           lstm_impl=lstm_impl)  # LSTMNet(**net.config) rebuilds the network
+                           lstm_impl=lstm_impl, linear_skip=bool(linear_skip))  # LSTMNet(**net.config) rebuilds the network
         for k, v in self.config.items(): setattr(self, k, v)
         lstm = nn.LSTM if lstm_impl == 'torch' else LSTM
         n_in = 1 + hist_exog_size + futr_exog_size + stat_exog_size  # features per step
@@ -218,6 +222,9 @@ class LSTMNet(nn.Module):
         else:  # [H + h*F] -> [h*n] at once
             self.decoder = _mlp(encoder_hidden_size + h * futr_exog_size, decoder_hidden_size, decoder_layers,
                                 h * n_outputs)
+        if linear_skip:  # [L] -> [h*n], starts at zero: training begins from the plain LSTM
+            self.skip = nn.Linear(input_size, h * n_outputs)
+            nn.init.zeros_(self.skip.weight); nn.init.zeros_(self.skip.bias)
 
 # %% ../nbs/03_model.ipynb #fcb3e346
 @patch
@@ -274,7 +281,9 @@ def forward(self: LSTMNet,
         _, (h_n, _) = self.encoder(x)  # h_n: [layers, B, H]
         context = h_n[-1]  # [B, H], the last layer's final hidden state
         if F: context = torch.cat([context, futr_exog[:, L:L + self.h].flatten(1)], dim=1)  # -> [B, H + h*F]
-        return self.decoder(context).view(B, self.h, self.n_outputs)  # [B, H + h*F] -> [B, h, n]
+        out = self.decoder(context).view(B, self.h, self.n_outputs)  # [B, H + h*F] -> [B, h, n]
+        if self.linear_skip: out = out + self.skip(insample_y).view(B, self.h, self.n_outputs)  # [B, L] -> [B, h, n]
+        return out
     if self.h_train > 1:  # teacher forcing: the true values of the first h_train-1 targets become inputs
         if outsample_y is None or outsample_y.dim() != 2 or outsample_y.shape[0] != B \
                 or outsample_y.shape[1] < self.h_train - 1:

@@ -97,7 +97,7 @@ class SeriesScaler:
 
     def fit(self, df: pd.DataFrame,  # long frame: the training span of each series
            ) -> SeriesScaler:  # self, with `loc_` and `scale_` frames (index `unique_id`, one column per col)
-        "Learn each series' location and scale from `df`"
+        "Learn each series' location and scale from the observed (non-NaN) values of `df`"
         missing = [c for c in ['unique_id', *self.cols] if c not in df.columns]
         if missing: raise ValueError(f'df is missing column(s) {missing}; SeriesScaler(cols=...) names the columns to scale')
         x = df[self.cols].astype('float64')
@@ -108,7 +108,9 @@ class SeriesScaler:
             loc = g.median()
             scale = (x - loc.reindex(df['unique_id']).to_numpy()).abs().groupby(df['unique_id'], sort=True, observed=True).median()
         else: loc = g.min(); scale = g.max() - loc
-        self.loc_, self.scale_ = loc, scale.where(scale > self.eps * loc.abs() + np.finfo('float64').tiny, 1.).fillna(1.)  # zero-scale rule
+        self.loc_ = loc.fillna(0.)  # pandas skips NaN: a column with no observed value is left as it is
+        tiny = np.finfo('float64').tiny
+        self.scale_ = scale.where(scale > self.eps * loc.abs() + tiny, 1.).fillna(1.)  # the zero-scale rule
         return self
 
     def _stats(self, df: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:  # [N] loc, scale of each row

@@ -146,7 +146,7 @@ def validation_loss(model: nn.Module,    # the network
                     data: Batches,        # windows to evaluate on
                     batch_size: int = 1024,  # windows per forward pass
                     device: torch.device = torch.device('cpu')  # where `model` lives
-                   ) -> float:            # mean loss over all windows
+                   ) -> float:            # mean loss over all windows (over all observed targets with masks)
     "Mean loss of `model` over every window of `data`, without gradients"
     was_training = model.training
     model.eval()
@@ -155,10 +155,11 @@ def validation_loss(model: nn.Module,    # the network
         idx = torch.arange(s, min(s + batch_size, len(data)))
         b = _to(data.batch(idx), device)
         target, mask = b.pop('target'), b.pop('mask', None)
-        total += float(loss(target, model(**b), mask)) * len(idx)
-        n += len(idx)
+        w = len(idx) if mask is None else float(mask.sum())  # with a mask, each observed target weighs the same
+        total += float(loss(target, model(**b), mask)) * w
+        n += w
     model.train(was_training)
-    return total / max(n, 1)
+    return total / n if n else 0.0
 
 def _to(batch: dict, device: torch.device) -> dict:
     if device.type == 'cpu': return dict(batch)
@@ -177,6 +178,22 @@ def _shuffled_batches(n: int, bs: int, g: torch.Generator):
 # %% ../nbs/05_train.ipynb #5e864086
 class TrainingDiverged(ValueError):
     "The loss became NaN or infinite"
+
+def _diverged(step, l, cfg, target, mask) -> str:
+    "Why the loss at `step` is not finite: missing targets the loss did not ignore, or the usual suspects"
+    head = f"training diverged at step {step}: the loss is {l.item()}"
+    nan = torch.isnan(target)
+    if nan.any() and mask is None:
+        return (f"{head}; {int(nan.sum())} targets of the batch are NaN (missing) and the batch has no 'mask': return "
+                "one from batch() (1 where the target is observed) so the loss ignores them")
+    if nan.any() and bool((nan & (mask > 0)).any()):
+        bad = int((nan & (mask > 0)).sum())
+        return f"{head}; the batch's mask marks {bad} NaN targets as observed: set it to 0 there"
+    if nan.any():
+        return (f"{head}; the batch's NaN targets are masked but the loss does not ignore them: use a loss that takes "
+                "the mask (every loss of lstm_forecast.losses does)")
+    return (f"{head}. Usual causes: a learning_rate too high (it is {cfg.learning_rate}; try 10x lower), unscaled data "
+            "with huge values (use a scaler_type such as 'standard' or 'robust'), or non-finite values in the inputs.")
 
 def train(model: nn.Module,              # the network; trained in place
           loss: Callable,                 # loss(target, output, mask) -> scalar tensor
@@ -207,11 +224,7 @@ def train(model: nn.Module,              # the network; trained in place
                 b = _to(train_data.batch(idx), device)
                 target, mask = b.pop('target'), b.pop('mask', None)
                 l = loss(target, model(**b), mask)                     # forward + loss
-                if not torch.isfinite(l):
-                    raise TrainingDiverged(
-                        f"training diverged at step {step}: the loss is {l.item()}. Usual causes: a learning_rate too "
-                        f"high (it is {cfg.learning_rate}; try 10x lower), unscaled data with huge values (use a "
-                        f"scaler_type such as 'standard' or 'robust'), or non-finite values in the inputs.")
+                if not torch.isfinite(l): raise TrainingDiverged(_diverged(step, l, cfg, target, mask))
                 opt.zero_grad(set_to_none=True)
                 l.backward()
                 if cfg.grad_clip_norm: nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip_norm)

@@ -4,6 +4,7 @@
 
 # %% ../nbs/01_windows.ipynb #52776363
 from __future__ import annotations
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,8 +16,8 @@ from torch import Tensor
 from .data import _indptr, infer_freq
 
 # %% auto #0
-__all__ = ['create_dataset', 'SeriesPanel', 'Windows', 'make_windows', 'gather_windows', 'split_holdout', 'split_points',
-           'split_windows']
+__all__ = ['MIN_AVAILABLE', 'create_dataset', 'SeriesPanel', 'Windows', 'make_windows', 'gather_windows', 'split_holdout',
+           'split_points', 'split_windows']
 
 # %% ../nbs/01_windows.ipynb #a25234f6
 def create_dataset(dataset: np.ndarray | Tensor,  # [N, F] (or [N]) series, time first
@@ -47,6 +48,7 @@ class SeriesPanel:
     futr_exog_list: tuple = ()  # future exogenous columns (known over the horizon too)
     stat_exog_list: tuple = ()  # static columns, in the order of `static`
     ds: np.ndarray | None = None  # [T] timestamp of every row
+    mask: Tensor | None = None  # [T, C] bool, True where `values` is observed; None: every value is observed
 
     @property
     def lengths(self) -> Tensor: return self.indptr.diff()  # [S+1] -> [S] rows per series
@@ -54,7 +56,8 @@ class SeriesPanel:
     def n_series(self) -> int: return len(self.indptr) - 1
     def __repr__(self):
         return (f'SeriesPanel({self.n_series} series, {len(self.values)} rows, columns={self.columns}, '
-                f'static={self.stat_exog_list}, freq={self.freq!r})')
+                f'static={self.stat_exog_list}, freq={self.freq!r}'
+                + (f', {int((~self.mask).sum())} missing values' if self.mask is not None else '') + ')')
 
 # %% ../nbs/01_windows.ipynb #6937c4ac
 def _as_float(df: pd.DataFrame, cols: list, what: str, dtype=np.float32) -> np.ndarray:  # [N, len(cols)]
@@ -78,7 +81,7 @@ def from_df(cls: SeriesPanel,
             freq: str | int | None = None,  # frequency from `check_df`; inferred when None
             dtype: torch.dtype = torch.float32,  # of `values`; float64 keeps every digit until the windows are scaled
            ) -> SeriesPanel:
-    "Stack a checked long frame into a `SeriesPanel`"
+    "Stack a checked long frame into a `SeriesPanel`; NaN values are missing: they get `mask` False"
     hist, futr = tuple(hist_exog_list), tuple(futr_exog_list)
     cols = ['y', *hist, *futr]
     missing = [c for c in ['unique_id', 'ds', *cols] if c not in df.columns]
@@ -105,9 +108,11 @@ def from_df(cls: SeriesPanel,
         static = torch.from_numpy(_as_float(static_df, list(stat), 'static_df')[rows])  # fancy indexing copies: writable  # [S, n_stat]
     elif stat_exog_list: raise ValueError(f'stat_exog_list={list(stat_exog_list)} needs static_df')
     values = np.require(_as_float(df, cols, 'df', torch.empty(0, dtype=dtype).numpy().dtype), requirements=['C', 'W'])  # row-major, own memory (pandas may give read-only views)
+    missing = np.isnan(values)  # [T, C] NaN = missing (check_df(..., allow_missing=True) lets them through)
     return cls(values=torch.from_numpy(values), indptr=torch.from_numpy(indptr).long(), ids=ids,
                last_ds=ds[indptr[1:] - 1], columns=cols, static=static, freq=infer_freq(df) if freq is None else freq,
-               hist_exog_list=hist, futr_exog_list=futr, stat_exog_list=stat, ds=ds)
+               hist_exog_list=hist, futr_exog_list=futr, stat_exog_list=stat, ds=ds,
+               mask=torch.from_numpy(~missing) if missing.any() else None)
 
 # %% ../nbs/01_windows.ipynb #660660bb
 @dataclass
@@ -132,12 +137,29 @@ def _bound(x, name: str, lo: Tensor, hi: Tensor) -> Tensor:
                          f'{name} holds global row numbers within each series')
     return x
 
+MIN_AVAILABLE = 0.5  # a training window needs at least half of its inputs observed (and one observed target)
+
+def _keep_available(w: Windows, available: Tensor, min_available: float, n_rows: int) -> Windows:
+    "The windows of `w` with at least `min_available` of their inputs (and one target, when h > 0) observed"
+    if not (isinstance(min_available, (int, float)) and 0 <= min_available <= 1):
+        raise ValueError(f'min_available={min_available!r} must be a fraction in [0, 1]')
+    available = torch.as_tensor(available)
+    if available.shape != (n_rows,):
+        raise ValueError(f'available must have one entry per row ({n_rows}), got shape {tuple(available.shape)}')
+    seen = torch.cat([torch.zeros(1, dtype=torch.long), available.long().cumsum(0)])  # [T] -> [T+1] rows observed before
+    t = w.target_start  # [W]
+    n_in, n_out = seen[t] - seen[w.start], seen[t + w.h] - seen[t]  # [W] observed inputs, observed targets
+    keep = (n_in >= max(1, math.ceil(min_available * w.input_size - 1e-9))) & ((n_out > 0) | (w.h == 0))
+    return Windows(series=w.series[keep], start=w.start[keep], input_size=w.input_size, h=w.h)
+
 def make_windows(indptr: Tensor | np.ndarray,  # [S+1] row offsets of the series
                  input_size: int,  # input steps per window
                  h: int,  # target steps per window
                  step: int = 1,  # keep every `step`-th window, counted back from the last one
                  end: Tensor | None = None,  # [S] exclusive global row that no target may reach
                  begin: Tensor | None = None,  # [S] first global row a target may occupy
+                 available: Tensor | None = None,  # [T] bool, True where the target column is observed; None: all are
+                 min_available: float = MIN_AVAILABLE,  # with `available`: fraction of inputs a window needs observed
                 ) -> Windows:  # `series` and `start` of every window, by series then time
     "All windows of `input_size` inputs and `h` targets inside each series, by index arithmetic"
     for k, v, low in (('input_size', input_size, 1), ('h', h, 0), ('step', step, 1)):
@@ -153,7 +175,8 @@ def make_windows(indptr: Tensor | np.ndarray,  # [S+1] row offsets of the series
     # window i of the panel is the (i - offset[s])-th of its series s, which starts at last[s] - (n[s]-1)*step
     shift = last - (n - 1) * step - (n.cumsum(0) - n) * step  # [S]
     start = torch.arange(len(series)) * step + shift[series]  # [W]
-    return Windows(series=series, start=start, input_size=int(input_size), h=int(h))
+    w = Windows(series=series, start=start, input_size=int(input_size), h=int(h))
+    return w if available is None else _keep_available(w, available, min_available, int(indptr[-1]))
 
 # %% ../nbs/01_windows.ipynb #5d9f3416
 def gather_windows(values: Tensor,  # [T, C] stacked series
@@ -177,21 +200,32 @@ def batch(self: SeriesPanel,
           windows: Windows,  # windows of this panel
           idx: Tensor | None = None,  # [B] which windows; all when None
          ) -> dict:  # insample_y [B,L], outsample_y [B,h], hist_exog [B,L,X], futr_exog [B,L+h,F], stat_exog [B,n_stat] (None when absent)
-    "The model inputs and targets of a batch of windows"
+    "Model inputs and targets of a batch of windows, unscaled (with missing values: `insample_mask`, `outsample_mask`)"
     start, series = (windows.start, windows.series) if idx is None else (windows.start[idx], windows.series[idx])
-    x = gather_windows(self.values, start, windows.input_size, windows.h)  # [B, L+h, C]
-    return self.inputs(x, series, windows.input_size) | {'outsample_y': x[:, windows.input_size:, 0]}  # -> [B, h]
+    L = windows.input_size
+    x = gather_windows(self.values, start, L, windows.h)  # [B, L+h, C]
+    out = self.inputs(x, series, L) | {'outsample_y': x[:, L:, 0]}  # -> [B, h]
+    if self.mask is None: return out
+    m = gather_windows(self.mask, start, L, windows.h)  # [B, L+h, C] bool
+    return out | {'insample_mask': m[:, :L, 0], 'outsample_mask': m[:, L:, 0]}  # [B, L], [B, h]
 
 @patch
 def inputs(self: SeriesPanel,
            x: Tensor,  # [B, L+h, C] gathered (possibly scaled) windows of this panel
            series: Tensor,  # [B] series of each window
            input_size: int,  # L, the input steps of each window
-          ) -> dict:  # insample_y [B,L], hist_exog [B,L,X], futr_exog [B,L+h,F], stat_exog [B,n_stat] (None when absent)
+           available: Tensor | None = None,  # [B, L+h, C] bool, True where observed: the other values become 0
+           channel: bool = True,  # with `available`: add the availability of y (inputs) as the last hist_exog column
+          ) -> dict:  # insample_y [B,L], hist_exog [B,L,X(+1)], futr_exog [B,L+h,F], stat_exog [B,n_stat] (or None)
     "Split windows into the model's inputs: the columns of `values` are `y, *hist_exog_list, *futr_exog_list`"
     L, nh, nf = input_size, len(self.hist_exog_list), len(self.futr_exog_list)
+    if available is not None: x = x.masked_fill(~available, 0.)  # missing (NaN or anything) -> 0: the centre once scaled
+    hist = x[:, :L, 1:1 + nh] if nh else None  # [B, L+h, C] -> [B, L, X]
+    if available is not None and channel:
+        seen = available[:, :L, :1].to(x.dtype)  # [B, L+h, C] -> [B, L, 1]
+        hist = seen if hist is None else torch.cat([hist, seen], dim=-1)  # -> [B, L, X+1]
     return dict(insample_y=x[:, :L, 0],  # [B, L+h, C] -> [B, L]
-                hist_exog=x[:, :L, 1:1 + nh] if nh else None,  # -> [B, L, X]
+                hist_exog=hist,
                 futr_exog=x[:, :, 1 + nh:] if nf else None,  # -> [B, L+h, F]
                 stat_exog=self.static[series] if self.static is not None else None)  # [S, n_stat] -> [B, n_stat]
 

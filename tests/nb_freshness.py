@@ -4,13 +4,14 @@ Used by `tests/test_notebooks.py` (which executes every notebook once) and unit-
 `tests/test_notebook_freshness.py`. Text outputs (stdout and the plain-text form of results) are compared after
 normalising what legitimately changes between runs: timings (`1.6 s`, `0.5s`, `120 ms`), memory addresses
 (` at 0x7f...`, which nbdev_clean removes), figure reprs (`<Figure size ...>`), progress bars and HTML-only
-display objects. stderr is ignored (warnings carry machine paths). Numbers are compared with a tolerance (a float
+display objects, temporary folders (`/tmp/tmpk3j2...`). stderr is ignored (warnings carry machine paths). Numbers are compared with a tolerance (a float
 printed to 3 decimals may move by a few units in its last digit on another CPU); every other character must match. Cells that time themselves
 (`perf_counter`, `time.time`, `%time`) have their numbers ignored, not their text."""
 import math, re
 
 _TIMING = re.compile(r'\d+(?:\.\d+)?(?:e[-+]?\d+)?\s*(?:s|ms|µs|us|sec|seconds|min|minutes)\b')
 _ADDR = re.compile(r'(?: at )?0x[0-9a-fA-F]+')  # nbdev_clean drops ' at 0x...' from reprs
+_TMP = re.compile(r'(?:[A-Za-z]:)?[\\/][^\s\'"]*?[\\/]tmp[\w-]{6,}')  # tempfile folders: a new name every run
 _NUM = re.compile(r'[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?')
 _SKIP_LINE = re.compile(r'^\s*(?:<Figure size [^>]*>|<IPython\.core\.display\.\w+ object>)\s*$'  # figures, HTML
                         r'|[█━▏▎▍▌▋▊▉]')  # progress bars
@@ -35,7 +36,7 @@ def _text(outputs) -> list[str]:
 
 def normalise(outputs) -> list[str]:
     "Text lines of `outputs` with timings and memory addresses replaced by placeholders"
-    return [_ADDR.sub('', _TIMING.sub('<time>', l)) for l in _text(outputs)]
+    return [_TMP.sub('<tmpdir>', _ADDR.sub('', _TIMING.sub('<time>', l))) for l in _text(outputs)]
 
 
 def _close(a: str, b: str, rtol: float) -> bool:

@@ -56,6 +56,8 @@ def one_point():
     return df.drop(index=df.index[(df.unique_id == 'S1')][1:]).reset_index(drop=True)
 
 
+ENTRY_NAMES = ('check_df', 'LSTM.fit', 'LSTM.predict', 'LSTM.cross_validation', 'Naive.fit', 'SeasonalNaive.fit',
+               'HistoricAverage.fit', 'RandomWalkWithDrift.fit', 'Naive.predict', 'Forecasters.fit')  # the keys of ENTRIES
 OK = 'ok'
 # case -> (frame builder, expected outcome for the entry points that read y and x, {entry: override})
 # expected outcome: OK (finite forecasts / a checked frame) or (exception type, [message fragments: problem, fix])
@@ -63,11 +65,13 @@ SHORT_FIT = (ValueError, ["series 'S0' has 6 rows, too short for input_size=5 + 
 BASELINES = ('Naive.fit', 'SeasonalNaive.fit', 'HistoricAverage.fit', 'RandomWalkWithDrift.fit', 'Naive.predict')
 NO_EXOG = dict.fromkeys(BASELINES, 'skip')  # the baselines do not read exogenous columns
 DATA = {
-    'NaN in y': (lambda: edit(y={5: np.nan}), (ValueError, ["column 'y' has 1 non-finite values (NaN/inf)", "series 'S0' at ds=2000-01-06 (nan)", 'fill them']), {}),
-    'inf in y': (lambda: edit(y={7: np.inf}), (ValueError, ["column 'y' has 1 non-finite values", '(inf)', 'fill them']), {}),
-    '-inf in y': (lambda: edit(y={40: -np.inf}), (ValueError, ["column 'y' has 1 non-finite values", "series 'S1'", '(-inf)']), {}),
-    'NaN in exog': (lambda: edit(x={3: np.nan}), (ValueError, ["column 'x' has 1 non-finite values (NaN/inf)", 'fill them']), NO_EXOG),
-    'inf in exog': (lambda: edit(x={33: -np.inf}), (ValueError, ["column 'x' has 1 non-finite values", "series 'S1'", '(-inf)']), NO_EXOG),
+    'NaN in y': (lambda: edit(y={5: np.nan}), (ValueError, ["column 'y' has 1 non-finite values (NaN/inf)", "series 'S0' at ds=2000-01-06 (nan)", 'fill them']),
+                 {e: OK for e in ENTRY_NAMES if e != 'check_df'}),  # a missing value: only check_df's default refuses it
+    'inf in y': (lambda: edit(y={7: np.inf}), (ValueError, ["column 'y' has 1 ", 'finite values', '(inf)']), {}),  # (non-|in)finite
+    '-inf in y': (lambda: edit(y={40: -np.inf}), (ValueError, ["column 'y' has 1 ", 'finite values', "series 'S1'", '(-inf)']), {}),
+    'NaN in exog': (lambda: edit(x={3: np.nan}), (ValueError, ["column 'x' has 1 non-finite values (NaN/inf)", 'fill them']),
+                    {**NO_EXOG, **{e: OK for e in ENTRY_NAMES if e.startswith(('LSTM', 'Forecasters'))}}),
+    'inf in exog': (lambda: edit(x={33: -np.inf}), (ValueError, ["column 'x' has 1 ", 'finite values', "series 'S1'", '(-inf)']), NO_EXOG),
     'text in y': (lambda: edit(y={4: 'abc'}), (ValueError, ["column 'y' must be numeric", "holds 'abc'", 'pd.to_numeric']), {}),
     'number as text in y': (lambda: edit(y={4: '1.5'}), (ValueError, ["column 'y' must be numeric", "holds '1.5'", 'pd.to_numeric']), {}),
     'text dtype y': (lambda: panel().assign(y=lambda d: d.y.astype(str).where(d.index != 9, 'n/a')),
@@ -152,6 +156,7 @@ def check(result, expected):
     for frag in fragments: assert frag in str(result), f'{frag!r} not in {str(result)!r}'
 
 
+assert tuple(ENTRIES) == ENTRY_NAMES
 DATA_PARAMS = [(c, e) for c, (_, exp, over) in DATA.items() for e in ENTRIES if over.get(e, exp) != 'skip']
 
 
@@ -192,8 +197,8 @@ ARGS = {  # name -> (call taking the frames, frames, expected)
     'futr_df missing rows': (lambda f: exog_model()[0].predict(futr_df=f.iloc[:-2]), [futr],
                              (ValueError, ['futr_df is missing 2 of the 6 future rows', "('S1', ", 'make_future_dataframe()'])),
     'futr_df missing column': (lambda f: exog_model()[0].predict(futr_df=f.drop(columns='f')), [futr], (ValueError, ["futr_df is missing columns ['f']"])),
-    'futr_df NaN': (lambda f: exog_model()[0].predict(futr_df=f.assign(f=np.nan)), [futr], (ValueError, ["futr_df columns ['f'] must be numeric and finite"])),
-    'futr_df text': (lambda f: exog_model()[0].predict(futr_df=f.assign(f='a')), [futr], (ValueError, ["futr_df columns ['f'] must be numeric and finite"])),
+    'futr_df inf': (lambda f: exog_model()[0].predict(futr_df=f.assign(f=np.inf)), [futr], (ValueError, ["futr_df columns ['f'] must be numeric and not infinite"])),
+    'futr_df text': (lambda f: exog_model()[0].predict(futr_df=f.assign(f='a')), [futr], (ValueError, ["futr_df columns ['f'] must be numeric and not infinite"])),
     'futr_df duplicates': (lambda f: exog_model()[0].predict(futr_df=pd.concat([f, f.iloc[:1]])), [futr], (ValueError, ['futr_df has duplicate (unique_id, ds) rows'])),
     'futr_df integer ds': (lambda f: exog_model()[0].predict(futr_df=f.assign(ds=np.arange(len(f)))), [futr],
                            (ValueError, ["futr_df's ds column does not match", 'use the same type'])),
@@ -426,7 +431,7 @@ def _cli(args, cwd):
 
 
 CLI = {  # name -> (frame to write as data.csv or None, extra args, expected: 0 or stderr fragments)
-    'NaN in y': (lambda: edit(y={5: np.nan}), [], ["column 'y' has 1 non-finite values", 'fill them']),
+    'NaN in y': (lambda: edit(y={5: np.nan}), ['--h', '3', '--max-steps', '5'], 0),  # a missing value: forecast through it
     'text in y': (lambda: edit(y={5: 'abc'}), [], ["column 'y' must be numeric", "holds 'abc'"]),
     'duplicates': (lambda: pd.concat([panel(), panel().iloc[[3]]]), [], ['1 duplicate (unique_id, ds) rows']),
     'h=0': (panel, ['--h', '0'], ['--h must be a positive integer, got 0']),

@@ -5,9 +5,10 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from lstm_forecast.baselines import HistoricAverage, Naive, RandomWalkWithDrift, SeasonalNaive
-from lstm_forecast.data import load_air_passengers
+from lstm_forecast.data import load_air_passengers, synthetic_panel
 from lstm_forecast.metrics import mape
 
 Z = {l: NormalDist().inv_cdf(0.5 + l / 200) for l in (80, 95)}
@@ -187,10 +188,12 @@ def test_errors():
         (lambda: Naive(3).fit(df.values), TypeError, 'check_df expects a pandas DataFrame'),
         (lambda: Naive(3).fit(df.assign(ds=df.ds.astype(str))), ValueError, "column 'ds' holds text"),
         (lambda: Naive(3).fit(df.assign(y='x')), ValueError, "column 'y' must be numeric"),
-        (lambda: Naive(3).fit(df.assign(y=np.where(np.arange(len(df)) == 3, np.nan, df.y))), ValueError,
-         "column 'y' has 1 non-finite values (NaN/inf); the first is series 'id0'"),
         (lambda: Naive(3).fit(df.assign(y=np.where(np.arange(len(df)) == 3, np.inf, df.y))), ValueError,
-         "column 'y' has 1 non-finite values"),
+         "column 'y' has 1 infinite values; the first is series 'id0'"),
+        (lambda: Naive(3).fit(df.assign(y=np.where(df.unique_id == 'id0', np.nan, df.y))), ValueError,
+         "series 'id0' has no observed y"),
+        (lambda: RandomWalkWithDrift(3, freq=1).fit(one([1., np.nan, np.nan], ds=[0, 1, 2])), ValueError,
+         "have [1] observed values, too short for RandomWalkWithDrift"),
         (lambda: Naive(3).fit(pd.concat([df, df.iloc[:1]])), ValueError, 'duplicate (unique_id, ds) rows'),
         (lambda: Naive(3).fit(df.drop(index=2)), ValueError, "series 'id0' has a gap"),
         (lambda: Naive(3).fit(one([1., 2.], ds=pd.date_range('2020', periods=2))), ValueError,
@@ -232,3 +235,19 @@ def test_baselines_refuse_reserved_aliases(alias):
     for B in (Naive, HistoricAverage, RandomWalkWithDrift):
         with pytest.raises(ValueError, match=f"alias={alias!r} is reserved"): B(3, alias=alias)
     with pytest.raises(ValueError, match='is reserved'): SeasonalNaive(3, season_length=2, alias=alias)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10 ** 6), st.floats(0.05, 0.6))
+def test_missing_values_give_finite_forecasts_from_the_observed_values(seed, p):
+    "NaN in y: finite forecasts and intervals; each baseline uses only observed values (a complete-data check per model)"
+    full = synthetic_panel(n_series=3, min_length=30, max_length=40, seed=seed % 100)
+    rng = np.random.default_rng(seed)
+    holes = full.assign(y=full.y.where((rng.random(len(full)) > p) | (full.groupby('unique_id').cumcount() < 2)))
+    for m in (Naive(5), SeasonalNaive(5, season_length=12), HistoricAverage(5), RandomWalkWithDrift(5)):
+        out = m.fit(holes).predict(level=[80])
+        assert np.isfinite(out.drop(columns=['unique_id', 'ds']).to_numpy()).all(), type(m).__name__
+    last_seen = holes.dropna().groupby('unique_id').y.last().to_numpy()
+    np.testing.assert_array_equal(Naive(5).fit(holes).predict().Naive.to_numpy()[::5], last_seen)
+    np.testing.assert_allclose(HistoricAverage(5).fit(holes).predict().HistoricAverage.to_numpy()[::5],
+                               holes.groupby('unique_id').y.mean().to_numpy())

@@ -1,5 +1,5 @@
 "The `lstm_forecast` command: the default job, options, exit codes, outputs, no half-written files."
-import os, shutil, subprocess, sys
+import os, re, shutil, subprocess, sys
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +40,14 @@ def test_default_job_writes_forecast_and_plot(tmp_path):
     png = (tmp_path / 'forecast.png').read_bytes()
     assert png[:8] == b'\x89PNG\r\n\x1a\n' and len(png) > 5000
     assert 'forecast.csv' in r.stdout and 'forecast.png' in r.stdout
+    # redirected, stdout holds the table and the final line only; no progress bars anywhere (stderr is no terminal)
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith('Holdout:') and lines[-1].startswith('wrote forecast.csv') and len(lines) == 5, r.stdout
+    assert lines[2].split()[0] == 'LSTM' and lines[3].split()[0] == 'SeasonalNaive'
+    assert '\r' not in r.stdout + r.stderr and '%' not in r.stderr.replace('%)', '')
+    # 7 significant digits at most, not float32 noise such as 444.0220947265625
+    numbers = re.findall(r'[-\d.]+(?:e[-+]\d+)?', (tmp_path / 'forecast.csv').read_text().split('\n', 1)[1].replace('1961-', ''))
+    assert max(len(n.lstrip('-').replace('.', '').lstrip('0')) for n in numbers if '.' in n) <= 7
 
 
 def test_csv_options_quiet_and_model_round_trip(tmp_path):
@@ -157,7 +165,7 @@ def test_csvs_pandas_would_misread_are_read_right_and_said(tmp_path, case):
         note = "dropped ['Unnamed: 0']"
     r = cli('--csv', 'data.csv', '--h', '3', '--max-steps', '5', cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert note in r.stdout, r.stdout
+    assert note in r.stderr, r.stderr  # notes on stderr: stdout holds the table and the final line only
     f = pd.read_csv(tmp_path / 'forecast.csv')
     assert f.unique_id.unique().tolist() == ['Passengers']  # one series, not 'Unnamed: 0' as a second one
     assert f.ds.tolist()[:2] == ['2003-05-01', '2003-06-01']  # monthly after 40 months, not daily
@@ -173,7 +181,7 @@ def test_interrupt_prints_one_line_and_exits_130(tmp_path):
     p = subprocess.Popen(cmd + ['--csv', 'data.csv', '--max-steps', '100000'], cwd=tmp_path, env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        assert 'read_series:' in p.stdout.readline()  # printed after the imports, before training: Ctrl-C lands in run()
+        assert 'read_series:' in p.stderr.readline()  # a note (stderr) after the imports, before training: Ctrl-C lands in run()
         time.sleep(1)
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=300)
@@ -194,3 +202,24 @@ def test_keyboard_interrupt_in_main(monkeypatch, capsys):
     except SystemExit as e: code = e.code
     except KeyboardInterrupt: pytest.fail('KeyboardInterrupt escaped main (a traceback for the user)', pytrace=False)
     assert code == 130 and capsys.readouterr().err == 'lstm_forecast: interrupted\n'
+
+
+def test_version_and_python_m(tmp_path):
+    from lstm_forecast import __version__
+    r = cli('--version', cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout.strip() == f'lstm_forecast {__version__}'
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    r = subprocess.run([sys.executable, '-m', 'lstm_forecast', '--version'], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert r.returncode == 0 and r.stdout.strip() == f'lstm_forecast {__version__}', r.stderr
+    r = subprocess.run([sys.executable, '-m', 'lstm_forecast', '--h', '0'], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert r.returncode == 2 and 'lstm_forecast: error:' in r.stderr
+
+
+def test_gaps_are_filled_and_said(tmp_path):
+    ap = load_air_passengers()
+    ap.drop(index=[20, 21, 22, 90]).to_csv(tmp_path / 'gappy.csv', index=False)
+    r = cli('--csv', 'gappy.csv', *FAST, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert 'filled 4 missing timestamps with empty rows' in r.stderr
+    f = pd.read_csv(tmp_path / 'forecast.csv')
+    assert len(f) == 12 and f.drop(columns=['unique_id', 'ds']).notna().all().all()

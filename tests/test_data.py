@@ -47,7 +47,8 @@ ERRORS = {
     'duplicates': (lambda: pd.concat([AP, AP.iloc[[7, 8]]]), {}, ValueError,
                    "2 duplicate (unique_id, ds) rows; the first is series 'AirPassengers' at ds=1949-08-01"),
     'gap': (lambda: AP.drop(index=[30, 31]), {}, ValueError,
-            "series 'AirPassengers' has a gap: 1951-07-01 is missing (after 1951-06-01 comes 1951-09-01) for freq='MS'"),
+            "series 'AirPassengers' has a gap: 1951-07-01 and 1951-08-01 are missing (after 1951-06-01 comes 1951-09-01) "
+            "for freq='MS'"),
     'gap in second series': (lambda: two_series().drop(index=150), {}, ValueError,
                              "series 'B' has a gap: 1949-07-01 is missing"),
     'gap given freq': (lambda: AP.drop(index=[0, 5]), dict(freq='MS'), ValueError, '1949-06-01 is missing'),

@@ -45,3 +45,9 @@ def test_every_notebook_has_a_python3_kernelspec():
         if any(part.startswith(('.', '_')) for part in p.relative_to(NBS).parts): continue
         ks = json.loads(p.read_text()).get('metadata', {}).get('kernelspec', {})
         assert ks.get('name') == 'python3', f'{p.relative_to(NBS)} has no python3 kernelspec: {ks}'
+
+
+def test_temporary_folders_are_normalised_other_paths_are_not():
+    a, b = out('wrote /tmp/tmpk3j2x9ab/forecast.csv\n'), out('wrote /tmp/tmpq8w7e6rt/forecast.csv\n')
+    assert normalise([a]) == normalise([b]) == ['wrote <tmpdir>/forecast.csv']
+    assert 'text differs' in compare_lines(normalise([out('wrote data/a.csv\n')]), normalise([out('wrote data/b.csv\n')]))
