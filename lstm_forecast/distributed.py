@@ -125,7 +125,8 @@ def _close():
     try:  # first meet through the group's key-value store: nobody waits more than CLOSE_WAIT for a lost rank
         store, info = dist.distributed_c10d._get_default_store(), dist_info()
         store.set(f'lstm_forecast/closing/{info.rank}', '1')
-        store.wait([f'lstm_forecast/closing/{r}' for r in range(info.world_size)], datetime.timedelta(seconds=CLOSE_WAIT))
+        keys = [f'lstm_forecast/closing/{r}' for r in range(info.world_size)]
+        store.wait(keys, datetime.timedelta(seconds=CLOSE_WAIT))
         dist.barrier()          # all ranks are here: the group's own barrier lets its last exchanges finish
         dist.destroy_process_group()
     except Exception: pass  # a rank is gone or late: there is nothing left to close together

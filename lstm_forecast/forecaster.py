@@ -18,6 +18,7 @@ from .scalers import scale_windows
 from .model import LSTMNet
 from . import losses as L
 from .train import TrainConfig, train, set_seed, get_device, use_threads
+from .distributed import all_gather, init_distributed, n_workers, on_rank0, parallel_map, rank_device, share
 
 # %% auto #0
 __all__ = ['FORMAT_VERSION', 'season_length', 'default_input_size', 'WindowBatches', 'LSTMForecast', 'interval_columns',
@@ -308,13 +309,15 @@ def fit(self: LSTMForecast,
         static_df=None,          # one row per series: `unique_id` + `stat_exog_list` columns
         val_size: int = 0,       # last steps of each series used for validation (0: none)
         prediction_intervals=None,  # `PredictionIntervals(...)`: calibrate conformal intervals (any loss)
+        n_jobs: int = 1,         # with `prediction_intervals`: 2 (or -1) calibrates and trains in two worker processes
        ) -> LSTMForecast:        # self, fitted
     "Train on every window of every series in `df`"
     val_size = _check_int('val_size', val_size, lo=0)
+    n_workers(n_jobs, 2)     # a bad n_jobs fails here, with or without intervals
     if prediction_intervals is not None and not isinstance(prediction_intervals, PredictionIntervals):
         raise TypeError(f"prediction_intervals must be PredictionIntervals(n_windows=...), got {prediction_intervals!r}")
     new = self._unfitted()   # a failed fit leaves this model as it was
-    try: new._fit(df, static_df, val_size, prediction_intervals)
+    try: new._fit(df, static_df, val_size, prediction_intervals, n_jobs)
     except KeyboardInterrupt:
         if new.fitted_: self.__dict__.update(new.__dict__)  # interrupted training: keep the best weights so far
         raise
@@ -330,7 +333,7 @@ def _unfitted(self: LSTMForecast) -> LSTMForecast:
     return new
 
 @patch
-def _fit(self: LSTMForecast, df, static_df, val_size, prediction_intervals):
+def _fit(self: LSTMForecast, df, static_df, val_size, prediction_intervals, n_jobs=1):
     h_out = self.h_train if self.recurrent else self.h
     df, freq = check_df(_as_long(df, self.hist_exog_list + self.futr_exog_list), h=h_out, input_size=self.input_size or 1, freq=self.freq,
                         exog_cols=self.hist_exog_list + self.futr_exog_list, allow_missing=True)
@@ -357,6 +360,11 @@ def _fit(self: LSTMForecast, df, static_df, val_size, prediction_intervals):
         in_val = allw.start + Lw + h_out > panel.indptr[1:][allw.series] - val_size
         val_b = self._batches(panel, allw.series[in_val], allw.start[in_val], h_out)
     self.history_, self.conformal_ = None, None
+    if prediction_intervals and n_jobs != 1:  # the calibration backtest and the training at once, in two workers
+        tasks = [(self, '_calibrate', (df, static_df, prediction_intervals)), (self, '_trained', (train_b, val_b))]
+        conformal, (self.model_, self.history_) = parallel_map(_call, tasks, n_jobs)
+        self._remember(df, static, ids); self.conformal_ = conformal
+        return
     conformal = self._calibrate(df, static_df, prediction_intervals) if prediction_intervals else None
     try:
         with _own_rng():  # seeded from random_seed; the caller's random streams are left as they were
@@ -368,6 +376,18 @@ def _fit(self: LSTMForecast, df, static_df, val_size, prediction_intervals):
     self._remember(df, static, ids)
     self.conformal_ = conformal
 
+
+def _call(task):
+    "Run one `(model, method name, args)` task (in a worker process of `parallel_map`)"
+    model, name, args = task
+    return getattr(model, name)(*args)
+
+@patch
+def _trained(self: LSTMForecast, train_b, val_b):
+    "(network, history) trained from `random_seed`, the caller's random streams left alone"
+    with _own_rng():
+        set_seed(self.random_seed)
+        return self._train_ensemble(train_b, val_b)
 
 @patch
 def _train_ensemble(self: LSTMForecast, train_b, val_b):
@@ -480,12 +500,27 @@ def _median_of(t: torch.Tensor) -> torch.Tensor:  # [E, ...] -> [...]
 @torch.no_grad()
 def _forecast(self: LSTMForecast, batches: WindowBatches, quantiles, chunk: int = 4096):
     "Point forecasts [N, h] and quantiles [N, h, Q] in the data's units, for every window of `batches`"
-    model, dev = self.model_.eval(), get_device(self.device)
+    init_distributed(rank_device(get_device(self.device)))  # under torchrun: each rank forecasts its share, all get all
+    parts = [p for p in all_gather(self._forecast_share, batches, quantiles, share(len(batches)), chunk) if len(p[0])]
+    if len(parts) != 1: parts = [(np.concatenate([p for p, _ in parts]), np.concatenate([q for _, q in parts]))]
+    point, q = parts[0]
+    bad = ~(np.isfinite(point).all(1) & np.isfinite(q).all((1, 2)))                 # [N] windows with inf/NaN
+    if bad.any():  # never hand back NaN: say why instead
+        ids = batches.panel.ids[batches.series.numpy()[bad]]
+        raise ValueError(f"the forecasts of series {pd.unique(ids).tolist()[:5]} are not finite: the values overflow float32 or the "
+                         "weights diverged; rescale the data (e.g. divide y by a power of ten), use scaler_type='robust' or lower learning_rate")
+    return point, q
+
+@patch
+@torch.no_grad()
+def _forecast_share(self: LSTMForecast, batches: WindowBatches, quantiles, mine: slice, chunk: int):
+    "Forecasts ([n, h], [n, h, Q]) of the windows `mine` of `batches` (this rank's share; alone, all of them)"
+    model, dev = self.model_.eval(), rank_device(get_device(self.device))
     g = torch.Generator(device=dev).manual_seed(self.random_seed)  # on the model's device: samples are drawn there
     points, qs = [], []
     with use_threads(self.train_config.num_threads):
-        for s in range(0, len(batches), chunk):
-            idx = torch.arange(s, min(s + chunk, len(batches)))
+        for s in range(mine.start, mine.stop, chunk):
+            idx = torch.arange(s, min(s + chunk, mine.stop))
             xs, loc, scale = batches.scaled(idx)                                   # [B, L+h, C], [B, 1, C], [B, 1, C]
             inp = {k: (v.to(dev) if v is not None else None) for k, v in batches.split(xs, idx).items()}
             outs = [net.forecast(**inp, loss=self.loss, quantiles=quantiles, n_samples=self.n_samples, generator=g)
@@ -496,13 +531,8 @@ def _forecast(self: LSTMForecast, batches: WindowBatches, quantiles, chunk: int 
             p, q = p + base, q + base[..., None]
             points.append(p.double() * scale[:, :, 0] + loc[:, :, 0])               # back to the data's units, in float64
             qs.append(q.double() * scale[:, :, :1] + loc[:, :, :1])
-    point, q = torch.cat(points).numpy(), torch.cat(qs).numpy()
-    bad = ~(np.isfinite(point).all(1) & np.isfinite(q).all((1, 2)))                 # [N] windows with inf/NaN
-    if bad.any():  # never hand back NaN: say why instead
-        ids = batches.panel.ids[batches.series.numpy()[bad]]
-        raise ValueError(f"the forecasts of series {pd.unique(ids).tolist()[:5]} are not finite: the values overflow float32 or the "
-                         "weights diverged; rescale the data (e.g. divide y by a power of ten), use scaler_type='robust' or lower learning_rate")
-    return point, q
+    if not points: return np.zeros((0, self.h)), np.zeros((0, self.h, 0))         # a rank with no windows
+    return torch.cat(points).numpy(), torch.cat(qs).numpy()
 
 @patch
 def _output(self: LSTMForecast, keys: pd.DataFrame, point, q, names):
@@ -562,9 +592,10 @@ def cross_validation(self: LSTMForecast,
                      static_df=None,           # static features
                      val_size: int = 0,        # validation steps inside each training span
                      level=None,               # interval levels (probabilistic losses)
+                     n_jobs: int = 1,          # worker processes for the refits (-1: one per CPU)
                     ) -> pd.DataFrame:         # `unique_id, ds, cutoff, y, <alias>...`
     "Rolling-origin backtest with no leakage across each cutoff; windows whose actuals are all missing are dropped"
-    cv = self._cross_validation(df, n_windows, step_size, refit, static_df, val_size, level)
+    cv = self._cross_validation(df, n_windows, step_size, refit, static_df, val_size, level, n_jobs)
     return _drop_unobserved(cv, self.h)
 
 def _drop_unobserved(cv: pd.DataFrame, h: int) -> pd.DataFrame:
@@ -578,7 +609,7 @@ def _drop_unobserved(cv: pd.DataFrame, h: int) -> pd.DataFrame:
     return cv[seen].reset_index(drop=True)
 
 @patch
-def _cross_validation(self: LSTMForecast, df, n_windows, step_size, refit, static_df, val_size, level):
+def _cross_validation(self: LSTMForecast, df, n_windows, step_size, refit, static_df, val_size, level, n_jobs=1):
     "The backtest of `cross_validation`, every window kept"
     n_windows = _check_int('n_windows', n_windows)
     step = self.h if step_size is None else _check_int('step_size', step_size)
@@ -597,13 +628,16 @@ def _cross_validation(self: LSTMForecast, df, n_windows, step_size, refit, stati
                          f"(step_size={step}) plus a training span of input_size + h; use fewer windows or a smaller step_size")
     ids = lengths.index.to_numpy()
     sidx = np.repeat(np.arange(len(ids)), lengths.to_numpy())                      # series of each row
-    outs = []
-    for w0 in range(0, n_windows, every):
-        train_df = df[pos < first[sidx, w0]]                                        # rows before this cutoff
-        twin = self._unfitted().fit(train_df, static_df=static_df, val_size=val_size)  # the user's model is left as it is
-        ws = np.arange(w0, min(w0 + every, n_windows))
-        outs.append(twin._forecast_at(df, ids, first[:, ws], level, static_df))
+    folds = [(self, df, pos < first[sidx, w0], ids, first[:, w0:w0 + every], static_df, val_size, level)
+             for w0 in range(0, n_windows, every)]                                  # rows before each cutoff, its windows
+    outs = parallel_map(_cv_fold, folds, n_jobs)
     return pd.concat(outs, ignore_index=True).sort_values(['unique_id', 'cutoff', 'ds'], kind='stable', ignore_index=True)
+
+def _cv_fold(fold) -> pd.DataFrame:
+    "Fit a copy of the model on the rows before a cutoff and forecast that fold's windows (a `parallel_map` task)"
+    model, df, before, ids, starts, static_df, val_size, level = fold
+    twin = model._unfitted().fit(df[before], static_df=static_df, val_size=val_size)  # the user's model is left as it is
+    return twin._forecast_at(df, ids, starts, level, static_df)
 
 @patch
 def _forecast_at(self: LSTMForecast, df, ids, starts, level, static_df):
@@ -761,7 +795,12 @@ def _install(tmp: Path, path: Path):
 # %% ../nbs/09_forecaster.ipynb #3d01ae1d
 @patch
 def save(self: LSTMForecast, path):  # folder to write: new, empty, or holding a model saved before
-    "Save the fitted model to the folder `path`: `weights.safetensors` + `config.json`"
+    "Save the fitted model to the folder `path`: `weights.safetensors` + `config.json` (under torchrun: rank 0 writes)"
+    return on_rank0(self._write, path)  # every rank returns the path, or raises rank 0's error
+
+@patch
+def _write(self: LSTMForecast, path):
+    "Write the model's two files to `path` (what `save` does, in one process)"
     from safetensors.torch import save_file
     self._check_fitted()
     path = check_save_path(path)
@@ -989,12 +1028,12 @@ class Forecasters:
 
     def _exog(self): return [c for m in self.models if isinstance(m, LSTMForecast) for c in m.hist_exog_list + m.futr_exog_list]
 
-    def fit(self, df, static_df=None, val_size: int = 0, prediction_intervals=None):
-        "Fit every model on `df` (`prediction_intervals` calibrates conformal intervals for the LSTMs)"
+    def fit(self, df, static_df=None, val_size: int = 0, prediction_intervals=None, n_jobs: int = 1):
+        "Fit every model on `df` (`prediction_intervals` calibrates conformal intervals for the LSTMs; `n_jobs` workers)"
         df = _as_long(df, self._exog())
-        for m in self.models:
-            if isinstance(m, LSTMForecast): m.fit(df, static_df=static_df, val_size=val_size, prediction_intervals=prediction_intervals)
-            else: m.fit(df)
+        fitted = parallel_map(_fit_model, [(m, df, static_df, val_size, prediction_intervals) for m in self.models], n_jobs)
+        for m, f in zip(self.models, fitted):
+            if f is not m: m.__dict__.update(f.__dict__)  # fitted in a worker: the user's model objects learn it
         return self
 
     def predict(self, df=None, futr_df=None, static_df=None, level=None) -> pd.DataFrame:
@@ -1007,16 +1046,27 @@ class Forecasters:
         return out
 
     def cross_validation(self, df, n_windows: int = 1, step_size: int | None = None, refit: bool | int = False,
-                         static_df=None, level=None) -> pd.DataFrame:
+                         static_df=None, level=None, n_jobs: int = 1) -> pd.DataFrame:
         "Rolling-origin backtest of every model on the same windows: `unique_id, ds, cutoff, y` and each model's columns"
         df = _as_long(df, self._exog())
+        tasks = [(m, df, n_windows, step_size, refit, static_df, level if _supports_level(m, backtest=True) else None)
+                 for m in self.models]
         out = None
-        for m in self.models:
-            lv = level if _supports_level(m, backtest=True) else None
-            if isinstance(m, LSTMForecast): f = m.cross_validation(df, n_windows, step_size, refit, static_df=static_df, level=lv)
-            else: f = backtest(m, df, n_windows, step_size, level=lv)
+        for f in parallel_map(_backtest_model, tasks, n_jobs):                     # one model per worker
             out = f if out is None else out.merge(f, on=['unique_id', 'ds', 'cutoff', 'y'], how='outer')
         return out.sort_values(['unique_id', 'cutoff', 'ds'], kind='stable', ignore_index=True)
+
+def _fit_model(task):
+    "Fit one model of a `Forecasters` (a `parallel_map` task); the model, fitted"
+    m, df, static_df, val_size, pi = task
+    if isinstance(m, LSTMForecast): return m.fit(df, static_df=static_df, val_size=val_size, prediction_intervals=pi)
+    return m.fit(df)
+
+def _backtest_model(task) -> pd.DataFrame:
+    "Backtest one model of a `Forecasters` (a `parallel_map` task)"
+    m, df, n_windows, step_size, refit, static_df, level = task
+    if isinstance(m, LSTMForecast): return m.cross_validation(df, n_windows, step_size, refit, static_df=static_df, level=level)
+    return backtest(m, df, n_windows, step_size, level=level)
 
 def backtest(model, df, n_windows: int = 1, step_size: int | None = None, level=None) -> pd.DataFrame:
     "Rolling-origin backtest of a model with `fit(df)`/`predict()` (a baseline): refit at every cutoff"

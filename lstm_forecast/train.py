@@ -13,9 +13,12 @@ import pandas as pd
 import torch
 from torch import nn
 
+from .distributed import (init_distributed, rank_device, wrap_ddp, batch_share, all_reduce_sum,
+                                       global_mean, share, dist_info)
+
 # %% auto #0
 __all__ = ['MAX_SEED', 'MAX_THREADS', 'OPTIMIZERS', 'set_seed', 'get_device', 'use_threads', 'constant_lr', 'cosine_lr',
-           'TrainConfig', 'Batches', 'validation_loss', 'TrainingDiverged', 'train']
+           'TrainConfig', 'train_steps', 'Batches', 'validation_loss', 'TrainingDiverged', 'train']
 
 # %% ../nbs/05_train.ipynb #a633647f
 MAX_SEED = 2**32 - 1  # numpy's seeds stop here, and torch's take no more than 64 bits
@@ -87,6 +90,7 @@ def cosine_lr(step: int, max_steps: int, warmup: int = 0, final: float = 0.1) ->
 class TrainConfig:
     "Training settings: one object, saved with every model so training can be repeated exactly"
     max_steps: int = 500                 # optimisation steps (batches), not epochs
+    max_epochs: float | None = None      # passes over the training windows; replaces max_steps when set (None: off)
     learning_rate: float = 1e-3          # base learning rate of the optimizer
     batch_size: int = 32                 # windows per batch
     val_check_steps: int = 50            # evaluate the validation loss every this many steps
@@ -106,6 +110,9 @@ class TrainConfig:
             v = getattr(self, name)
             if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        if self.max_epochs is not None and not (_is_number(self.max_epochs) and 0 < self.max_epochs < float('inf')):
+            raise ValueError(f"max_epochs must be a positive number of passes over the training windows (e.g. 1, 2.5) "
+                             f"or None to count max_steps instead, got {self.max_epochs!r}")
         if not isinstance(self.early_stop_patience_steps, (int, np.integer)) or self.early_stop_patience_steps == 0 or self.early_stop_patience_steps < -1:
             raise ValueError(f"early_stop_patience_steps must be -1 (no early stopping) or a positive integer, got {self.early_stop_patience_steps!r}")
         if not _is_number(self.learning_rate) or not (0 < self.learning_rate < float('inf')):
@@ -131,6 +138,11 @@ _SCHEDULES = {'constant': constant_lr, 'cosine': cosine_lr}
 OPTIMIZERS = tuple(o for o in ('Adam', 'AdamW', 'SGD', 'RMSprop', 'Adagrad', 'Adadelta', 'Adamax', 'NAdam', 'RAdam',
                                'ASGD', 'Adafactor') if hasattr(torch.optim, o))
 
+def train_steps(cfg: TrainConfig, n_windows: int) -> int:  # optimisation steps the loop takes
+    "`max_steps`, or with `max_epochs` the steps of that many passes over `n_windows` windows, `batch_size` at a time"
+    if cfg.max_epochs is None: return cfg.max_steps
+    return max(1, math.ceil(cfg.max_epochs * n_windows / min(cfg.batch_size, max(n_windows, 1))))
+
 def _is_number(v) -> bool: return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 
 # %% ../nbs/05_train.ipynb #d988cf63
@@ -147,19 +159,19 @@ def validation_loss(model: nn.Module,    # the network
                     batch_size: int = 1024,  # windows per forward pass
                     device: torch.device = torch.device('cpu')  # where `model` lives
                    ) -> float:            # mean loss over all windows (over all observed targets with masks)
-    "Mean loss of `model` over every window of `data`, without gradients"
+    "Mean loss of `model` over every window of `data`, without gradients (in a distributed run: each rank its share)"
     was_training = model.training
     model.eval()
-    total, n = 0.0, 0
-    for s in range(0, len(data), batch_size):
-        idx = torch.arange(s, min(s + batch_size, len(data)))
+    total, n, mine = 0.0, 0, share(len(data))  # alone: every window
+    for s in range(mine.start, mine.stop, batch_size):
+        idx = torch.arange(s, min(s + batch_size, mine.stop))
         b = _to(data.batch(idx), device)
         target, mask = b.pop('target'), b.pop('mask', None)
         w = len(idx) if mask is None else float(mask.sum())  # with a mask, each observed target weighs the same
         total += float(loss(target, model(**b), mask)) * w
         n += w
     model.train(was_training)
-    return total / n if n else 0.0
+    return global_mean(total, n) if dist_info().initialized else (total / n if n else 0.0)
 
 def _to(batch: dict, device: torch.device) -> dict:
     if device.type == 'cpu': return dict(batch)
@@ -205,10 +217,13 @@ def train(model: nn.Module,              # the network; trained in place
     cfg = config or TrainConfig()
     if len(train_data) == 0: raise ValueError("there are no training windows: the series are too short for input_size + h")
     set_seed(cfg.random_seed)
-    device = get_device(cfg.device)
+    device = rank_device(get_device(cfg.device))
+    ranks = init_distributed(device)                   # torchrun's process group (nothing when running alone)
     model.to(device).train()
+    net = wrap_ddp(model, device)                      # DDP averages gradients across ranks (alone: `model`)
     opt = _optimizer(cfg, model)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: _SCHEDULES[cfg.lr_schedule](s, cfg.max_steps))
+    max_steps = train_steps(cfg, len(train_data))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: _SCHEDULES[cfg.lr_schedule](s, max_steps))
     g = torch.Generator().manual_seed(cfg.random_seed)
     order = _shuffled_batches(len(train_data), min(cfg.batch_size, len(train_data)), g)
     params = list(model.parameters())
@@ -216,22 +231,24 @@ def train(model: nn.Module,              # the network; trained in place
     tr_steps, tr_losses, va_steps, va_losses = [], [], [], []
     best, best_state, bad_checks, stopped = float('inf'), None, 0, 'max_steps'
     t0 = time.perf_counter()
-    shown = _Progress(cfg.verbose)
+    shown = _Progress(cfg.verbose and ranks.is_main)
     with use_threads(cfg.num_threads):
         try:
-            for step in shown(range(1, cfg.max_steps + 1)):
-                idx = next(order)
+            for step in shown(range(1, max_steps + 1)):
+                idx, w = batch_share(next(order), ranks)             # this rank's share of the global batch
                 b = _to(train_data.batch(idx), device)
                 target, mask = b.pop('target'), b.pop('mask', None)
-                l = loss(target, model(**b), mask)                     # forward + loss
-                if not torch.isfinite(l): raise TrainingDiverged(_diverged(step, l, cfg, target, mask))
+                l = loss(target, net(**b), mask)                       # forward + loss
+                if not ranks.enabled and not torch.isfinite(l):
+                    raise TrainingDiverged(_diverged(step, l, cfg, target, mask))
                 opt.zero_grad(set_to_none=True)
-                l.backward()
+                (l * w if ranks.enabled else l).backward()            # w: the share's weight in the batch
+                if ranks.enabled: _check_finite(model, cfg, step, l, target, mask)  # alike on every rank
                 if cfg.grad_clip_norm: nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip_norm)
                 opt.step(); sched.step()
                 if ema is not None: _ema_update(ema, params, min(cfg.ema_decay, (1 + step) / (10 + step)))
-                tr_steps.append(step); tr_losses.append(l.item())
-                if val_data is not None and (step % cfg.val_check_steps == 0 or step == cfg.max_steps):
+                tr_steps.append(step); tr_losses.append(l.item() * w)  # alone w = 1; the ranks' are summed below
+                if val_data is not None and (step % cfg.val_check_steps == 0 or step == max_steps):
                     with _weights(params, ema):                    # validate the weights training would end with
                         v = validation_loss(model, loss, val_data, device=device)
                         model.train()
@@ -247,6 +264,7 @@ def train(model: nn.Module,              # the network; trained in place
             raise
         finally:
             shown.close(tr_steps, tr_losses, va_steps, va_losses)
+    if ranks.enabled: tr_losses = (all_reduce_sum(tr_losses) / ranks.world_size).tolist()  # the global batches' losses
     if best_state is None and ema is not None: _copy(params, ema)
     _restore(model, best_state)
     model.eval()
@@ -254,6 +272,15 @@ def train(model: nn.Module,              # the network; trained in place
             'val': pd.DataFrame({'step': va_steps, 'loss': va_losses}),
             'best_step': best_state['step'] if best_state else (tr_steps[-1] if tr_steps else None),
             'stopped': stopped, 'seconds': time.perf_counter() - t0}
+
+def _check_finite(model, cfg, step, l, target, mask):
+    "Raise TrainingDiverged on every rank at once when the gradient DDP averaged (the same on all ranks) is not finite"
+    norm = nn.utils.clip_grad_norm_(model.parameters(), float('inf'))  # the norm only: nothing is clipped
+    if torch.isfinite(norm): return
+    if not torch.isfinite(l): raise TrainingDiverged(_diverged(step, l, cfg, target, mask))  # this rank's share
+    raise TrainingDiverged(f"training diverged at step {step}: the loss is not finite on another rank's share of the "
+                           f"batch (that rank's error says why); a learning_rate too high (it is {cfg.learning_rate}) "
+                           f"or unscaled data with huge values are the usual causes")
 
 def _optimizer(cfg, model):
     "The optimizer named by the config; multi-tensor (foreach) updates where it has them: fewer tiny kernels per step"
