@@ -106,14 +106,17 @@ def synthetic_panel(n_series: int = 3,  # number of series
     return pd.DataFrame({'unique_id': np.repeat([f'S{i:0{width}d}' for i in range(n_series)], lengths),
                          'ds': np.broadcast_to(dates, (n_series, max_length))[keep], 'y': y[keep]})
 
-# %% ../nbs/00_data.ipynb #bd58de46
+# %% ../nbs/00_data.ipynb #341e0f7e
 _TIME_NAMES = {'ds', 'date', 'datetime', 'time', 'timestamp', 'month', 'period', 'week', 'day', 'year', 'quarter',
                'hour', 'minute', 'dt', 'date_time', 't'}
 
-def _is_text(s: pd.Series) -> bool:
-    return s.dtype == object or isinstance(s.dtype, (pd.StringDtype, pd.CategoricalDtype)) or pd.api.types.is_string_dtype(s)
+def _is_text(s: pd.Series) -> bool:  # does `s` hold strings or categories?
+    "Whether a column holds text (object, string or categorical dtype)"
+    return (s.dtype == object or isinstance(s.dtype, (pd.StringDtype, pd.CategoricalDtype))
+            or pd.api.types.is_string_dtype(s))
 
-def _parses_as_dates(s: pd.Series) -> bool:
+def _parses_as_dates(s: pd.Series) -> bool:  # do its first 5 values parse as dates?
+    "Whether a text column looks like dates"
     head = s.dropna().head(5)
     if not len(head) or not _is_text(s): return False
     with warnings.catch_warnings():
@@ -121,7 +124,9 @@ def _parses_as_dates(s: pd.Series) -> bool:
         try: return bool(pd.to_datetime(head.astype(str), errors='coerce').notna().all())
         except (TypeError, ValueError): return False
 
-def _guess_time_col(df: pd.DataFrame) -> str | None:
+def _guess_time_col(df: pd.DataFrame,  # any frame
+                   ) -> str | None:  # the time column's name, None if no column looks like time
+    "`ds`, else the first datetime column, else one named like a time, else a text column of dates"
     cols = list(df.columns)
     if 'ds' in cols: return 'ds'
     for test in (lambda c: pd.api.types.is_datetime64_any_dtype(df[c]), lambda c: str(c).lower() in _TIME_NAMES,
@@ -130,16 +135,21 @@ def _guess_time_col(df: pd.DataFrame) -> str | None:
         if found: return found[0]
     return None
 
+# %% ../nbs/00_data.ipynb #6dc90f89
 _NUMERIC_DATE = r'^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:\D|$)'  # 01/02/2000, 1.2.00, 01-02-2000 ...
 
-def _regular(d: pd.Series) -> bool:  # do the distinct timestamps follow one frequency?
+def _regular(d: pd.Series) -> bool:  # datetimes (NaT allowed)
+    "Whether the distinct timestamps follow one frequency"
     u = pd.DatetimeIndex(d.dropna().unique()).sort_values()
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         return len(u) >= 3 and pd.infer_freq(u) is not None
 
-def _day_first(s: pd.Series, name, notes: list) -> bool | None:
-    "For dates written like 01/02/2000: read them day-first? None for other formats; a ValueError when undecidable"
+def _day_first(s: pd.Series,  # text dates
+               name,  # the column's name, for messages
+               notes: list,  # what was guessed; a note is appended when the reading had to be decided
+              ) -> bool | None:  # True: dd/mm, False: mm/dd, None: not written like 01/02/2000
+    "Read dates like 01/02/2000 day-first? A ValueError when both readings fit"
     parts = s.dropna().astype(str).str.extract(_NUMERIC_DATE)
     if not len(parts) or parts.isna().any().any(): return None
     a, b = parts[0].astype(int), parts[1].astype(int)
@@ -155,14 +165,19 @@ def _day_first(s: pd.Series, name, notes: list) -> bool | None:
         warnings.simplefilter('ignore')
         reg = {df: _regular(pd.to_datetime(s, dayfirst=df, errors='coerce')) for df in (True, False)}
     if reg[True] != reg[False]:
-        notes.append(f"dates in {name!r} such as {ex!r} read {'day' if reg[True] else 'month'}-first: the only reading "
-                     'that gives a regular frequency')
+        notes.append(f"dates in {name!r} such as {ex!r} read {'day' if reg[True] else 'month'}-first: the only "
+                     'reading that gives a regular frequency')
         return reg[True]
-    raise ValueError(f'the dates in {name!r} are ambiguous: {ex!r} could be day-first (dd/mm) or month-first (mm/dd) and '
-                     'both readings fit the data; write them as YYYY-MM-DD, or parse them yourself with '
+    raise ValueError(f'the dates in {name!r} are ambiguous: {ex!r} could be day-first (dd/mm) or month-first (mm/dd) '
+                     'and both readings fit the data; write them as YYYY-MM-DD, or parse them yourself with '
                      f'pd.to_datetime(df[{name!r}], dayfirst=True or False) and pass the frame')
 
-def _to_ds(s: pd.Series, name, notes: list | None = None) -> pd.Series:
+# %% ../nbs/00_data.ipynb #fb7facfd
+def _to_ds(s: pd.Series,  # the time column: text, periods, datetimes or integers
+           name,  # its name, for messages
+           notes: list | None = None,  # what was guessed (the day-first reading); appended to
+          ) -> pd.Series:  # datetimes, or `s` unchanged when it needs no parsing
+    "Parse a text or period time column as datetimes"
     if _is_text(s) and not isinstance(s.dtype, pd.CategoricalDtype) or isinstance(s.dtype, pd.PeriodDtype):
         if isinstance(s.dtype, pd.PeriodDtype): return s.dt.to_timestamp()
         dayfirst = _day_first(s, name, [] if notes is None else notes)
@@ -172,12 +187,13 @@ def _to_ds(s: pd.Series, name, notes: list | None = None) -> pd.Series:
                 warnings.simplefilter('ignore')  # pandas warns when a format it guesses disagrees with dayfirst
                 return pd.to_datetime(s, dayfirst=dayfirst)
         except (TypeError, ValueError) as e:
-            raise ValueError(f'could not parse the time column {name!r} as dates ({e}); convert it with pd.to_datetime '
-                             'or pass time_col= to pick another column') from None
+            raise ValueError(f'could not parse the time column {name!r} as dates ({e}); convert it with '
+                             'pd.to_datetime or pass time_col= to pick another column') from None
     return s
 
-# %% ../nbs/00_data.ipynb #25f84213
-def _csv_options(path) -> dict:
+# %% ../nbs/00_data.ipynb #b32a577b
+def _csv_options(path,  # a CSV file
+                ) -> dict:  # `sep` and `decimal` for `pd.read_csv`; {} for comma-separated files
     "`pd.read_csv` options for a file whose header row is separated by ';' or tabs (then decimal commas are common)"
     with open(path, 'rb') as f: text = f.read(1 << 16).decode('utf-8', errors='replace')
     lines = [l for l in text.splitlines() if l.strip()][:50]
@@ -188,7 +204,9 @@ def _csv_options(path) -> dict:
             return {'sep': sep, 'decimal': ',' if any(comma.search(l) for l in lines[1:]) else '.'}
     return {}
 
-def _read_csv(path, notes: list) -> pd.DataFrame:
+def _read_csv(path,  # a CSV file
+              notes: list,  # what was guessed; 'read CSV ...' is appended
+             ) -> pd.DataFrame:  # the file's table, as pandas reads it
     "Read a CSV file, refusing the layouts pandas would silently misread"
     name = os.path.basename(os.fspath(path))
     if os.path.isdir(path):
@@ -199,27 +217,161 @@ def _read_csv(path, notes: list) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise ValueError(f'could not read {os.fspath(path)!r} as CSV ({str(e).splitlines()[0]}); '
                          'pass a comma-separated text file with a header row') from None
-    if not isinstance(data.index, pd.RangeIndex):  # more fields per row than in the header: pandas made them row labels
+    if not isinstance(data.index, pd.RangeIndex):  # more fields per row than in the header: pandas made row labels
         with open(path, encoding='utf-8', errors='replace') as f:
             row = next((l for i, l in enumerate(f) if i and l.strip()), '').strip()  # the first data row
-        raise ValueError(f'could not read {name!r} as CSV: its rows have more fields than its header row (e.g. {row!r}), '
-                         'so columns would be misaligned; check the separator (use "," with "." decimals, or ";" with '
-                         'decimal commas) and give every column a header')
+        raise ValueError(f'could not read {name!r} as CSV: its rows have more fields than its header row (e.g. '
+                         f'{row!r}), so columns would be misaligned; check the separator (use "," with "." decimals, '
+                         'or ";" with decimal commas) and give every column a header')
     sep = {';': 'semicolons', '\t': 'tabs'}.get(opts.get('sep'))
     how = f" (separated by {sep}{', decimal commas' if opts.get('decimal') == ',' else ''})" if sep else ''
     notes.append(f'read CSV {name!r}{how}')
     return data
 
-def _drop_row_numbers(df: pd.DataFrame, notes: list) -> pd.DataFrame:
+# %% ../nbs/00_data.ipynb #33fa0075
+def _drop_row_numbers(df: pd.DataFrame,  # a frame as read from a CSV file
+                      notes: list,  # what was guessed; appended to when columns are dropped
+                     ) -> pd.DataFrame:  # `df` without the row-number columns
     "Drop the unnamed integer column `to_csv` writes for the index (`Unnamed: 0`): row labels, not a series"
     drop = [c for c in df.columns if re.fullmatch(r'Unnamed: \d+', str(c)) and pd.api.types.is_integer_dtype(df[c])
             and df[c].is_unique]  # row labels, possibly shuffled or filtered
     if drop: notes.append(f'dropped {drop}: the row numbers an index written by to_csv leaves, not a series')
     return df.drop(columns=drop)
 
+# %% ../nbs/00_data.ipynb #9a185cdb
+def _multiindex_frame(s: pd.Series,  # values indexed by two levels (id, time)
+                     ) -> pd.DataFrame:  # the levels as columns, the values as a column named after `s` (or 'y')
+    "A Series with an (id, time) MultiIndex as a frame, to be read like any long frame"
+    if s.index.nlevels != 2: raise ValueError('a Series with a MultiIndex needs exactly 2 levels (id, time)')
+    return s.rename('y' if s.name is None else s.name).reset_index()
 
-# %% ../nbs/00_data.ipynb #58d0e903
-def _finish(out: pd.DataFrame, notes: list, verbose: bool) -> pd.DataFrame:
+def _series_to_long(s: pd.Series,  # one series: datetime, period or integer index
+                    notes: list,  # what was guessed; appended to
+                   ) -> pd.DataFrame:  # long frame `unique_id, ds, y`, `unique_id` the Series' name (or 'series')
+    "One Series as one long series: index -> ds, values -> y"
+    name = 'series' if s.name is None else s.name
+    index = s.index.to_timestamp() if isinstance(s.index, pd.PeriodIndex) else s.index
+    ds = _to_ds(pd.Series(index, name='index'), 'index')
+    notes.append(f"Series: index -> ds, values -> y, unique_id={name!r}")
+    return pd.DataFrame({'unique_id': name, 'ds': ds.array, 'y': s.array})
+
+# %% ../nbs/00_data.ipynb #630bab19
+def _index_to_column(df: pd.DataFrame,  # any frame
+                     notes: list,  # what was guessed; appended to when the index moves
+                    ) -> pd.DataFrame:  # `df` with a named, datetime or period index as its first column
+    "Move a meaningful index (named, or of timestamps) into a column; a default row index stays"
+    if isinstance(df.index, pd.RangeIndex): return df
+    if df.index.name is None and not isinstance(df.index, (pd.DatetimeIndex, pd.PeriodIndex)): return df
+    df = df.reset_index(names=df.index.name or 'ds')
+    notes.append(f'index {df.columns[0]!r} -> column')
+    return df
+
+# %% ../nbs/00_data.ipynb #5d04a777
+def _time_column(df: pd.DataFrame,  # any frame (its index already a column)
+                 time_col: str | None,  # the time column, or None to guess it
+                 notes: list,  # what was guessed; appended to
+                ) -> tuple[str | None, pd.Series]:  # (the time column, None for none; the timestamps `ds`)
+    "Find and parse the time column; with none, the row number is the time"
+    if time_col is None:
+        time_col = _guess_time_col(df)
+        if time_col is not None and time_col != 'ds': notes.append(f'time column {time_col!r} -> ds')
+    if time_col is not None: return time_col, _to_ds(df[time_col], time_col, notes)
+    notes.append('no time column found: the row number -> integer ds')
+    return None, pd.Series(np.arange(len(df)), name='ds')
+
+# %% ../nbs/00_data.ipynb #63312e1b
+def _id_column(df: pd.DataFrame,  # any frame
+               rest: list,  # its columns other than the time column
+               id_col: str | None,  # the id column, or None to guess it
+               target_col: str | None,  # the target column, never taken for the id
+               notes: list,  # what was guessed; appended to
+              ) -> str | None:  # the id column (the frame is long), None when there is none (one series or wide)
+    "The column that identifies the series: given, `unique_id`, or the one text column left"
+    if id_col is not None: return id_col
+    text = [c for c in rest if _is_text(df[c]) and c != target_col]
+    if 'unique_id' in rest: return 'unique_id'
+    if len(text) > 1:
+        raise ValueError(f'several text columns {text} could identify the series; pass id_col= (or drop the others)')
+    if text: notes.append(f'id column {text[0]!r} -> unique_id')
+    return text[0] if text else None
+
+def _target_column(df: pd.DataFrame,  # a long frame
+                   rest: list,  # its columns other than the time and id columns
+                   id_col: str,  # the id column, for messages
+                   notes: list,  # what was guessed; appended to
+                  ) -> str:  # the target column
+    "The column to forecast in a long frame: `y`, else the one numeric column left"
+    num = [c for c in rest if pd.api.types.is_numeric_dtype(df[c])]
+    if 'y' in rest: return 'y'
+    if len(num) == 1:
+        notes.append(f'target column {num[0]!r} -> y')
+        return num[0]
+    if not rest:
+        bad = df[id_col].dropna().astype(str).iloc[0] if df[id_col].notna().any() else None
+        raise ValueError(f'found no numeric column to forecast: {id_col!r} holds text such as {bad!r}; '
+                         f'fix the non-numeric values or pass target_col= and id_col=')
+    raise ValueError(f'cannot tell which of the columns {rest} is the target; pass target_col=')
+
+# %% ../nbs/00_data.ipynb #3185165f
+def _with_others(out: pd.DataFrame, df: pd.DataFrame, others: list) -> pd.DataFrame:  # `out` + `df[others]`
+    "Append the columns `others` of `df` to `out`, row by row"
+    return pd.concat([out, df[others].reset_index(drop=True)], axis=1)
+
+def _long_frame(df: pd.DataFrame,  # a long frame
+                ds: pd.Series,  # its parsed timestamps
+                id_col: str,  # its id column
+                target_col: str | None,  # its target column, or None to guess it
+                rest: list,  # its columns other than the time column
+                notes: list,  # what was guessed; appended to
+               ) -> pd.DataFrame:  # long frame `unique_id, ds, y, *other columns`
+    "Rename a long frame's id, time and target columns; keep the others as exogenous"
+    rest = [c for c in rest if c != id_col]
+    if target_col is None: target_col = _target_column(df, rest, id_col, notes)
+    others = [c for c in rest if c != target_col]
+    out = pd.DataFrame({'unique_id': df[id_col].array, 'ds': ds.array, 'y': df[target_col].array})
+    if others: notes.append(f'other columns kept: {others}')
+    return _with_others(out, df, others)
+
+def _one_series(df: pd.DataFrame,  # a frame holding one series: `target_col` and exogenous columns
+                ds: pd.Series,  # its parsed timestamps
+                target_col: str,  # the target column, also the series' name
+                rest: list,  # its columns other than the time column
+                notes: list,  # what was guessed; appended to
+               ) -> pd.DataFrame:  # long frame `unique_id, ds, y, *other columns`
+    "One series named after its target column; the other columns kept as exogenous"
+    others = [c for c in rest if c != target_col]
+    out = pd.DataFrame({'unique_id': target_col, 'ds': ds.array, 'y': df[target_col].array})
+    notes.append(f'one series unique_id={target_col!r}' + (f', other columns kept: {others}' if others else ''))
+    return _with_others(out, df, others)
+
+# %% ../nbs/00_data.ipynb #ca216beb
+def _wide_frame(df: pd.DataFrame,  # a wide frame: one numeric column per series
+                ds: pd.Series,  # its parsed timestamps
+                rest: list,  # its columns other than the time column
+                notes: list,  # what was guessed; appended to
+               ) -> pd.DataFrame:  # long frame `unique_id, ds, y`, one series per numeric column
+    "Stack a wide frame's numeric columns into series, dropping their leading and trailing NaN padding"
+    cols = [c for c in rest if pd.api.types.is_numeric_dtype(df[c])]
+    if not cols: raise ValueError(f'no numeric column to use as a series among {rest}; pass target_col=')
+    if len(cols) < len(rest): notes.append(f'non-numeric columns dropped: {[c for c in rest if c not in cols]}')
+    vals = df[cols].to_numpy(dtype='float64').T  # [n_series, T]
+    valid = ~np.isnan(vals)
+    keep = (np.maximum.accumulate(valid, axis=1)
+            & np.maximum.accumulate(valid[:, ::-1], axis=1)[:, ::-1])  # [n_series, T], False on the padding
+    out = pd.DataFrame({'unique_id': np.repeat(np.asarray(cols, dtype=object), len(df))[keep.ravel()],
+                        'ds': ds.take(np.tile(np.arange(len(df)), len(cols))[keep.ravel()]).array, 'y': vals[keep]})
+    if len(cols) > 1:
+        notes.append(f'wide frame: {len(cols)} series, one per column {cols[:5]}{" ..." if len(cols) > 5 else ""}')
+    else: notes.append(f'value column {cols[0]!r} -> y, unique_id={cols[0]!r}')
+    if not keep.all(): notes.append(f'dropped {int((~keep).sum())} leading/trailing NaN padding values')
+    return out
+
+# %% ../nbs/00_data.ipynb #d38fd8f4
+def _finish(out: pd.DataFrame,  # the long frame built by one of the steps above
+            notes: list,  # what was guessed
+            verbose: bool,  # print the notes?
+           ) -> pd.DataFrame:  # `out`, numeric `y` as float64, the notes in `.attrs['read_series']`
+    "Make `y` float64 and record (and print, when `verbose`) what was guessed"
     if pd.api.types.is_numeric_dtype(out['y']): out['y'] = out['y'].astype('float64')
     out.attrs['read_series'] = '; '.join(notes) if notes else 'already in long format'
     if verbose and notes: print('read_series:', out.attrs['read_series'])
@@ -235,77 +387,24 @@ def read_series(path_or_frame: str | os.PathLike | pd.Series | pd.DataFrame,  # 
     data, notes = path_or_frame, []
     if isinstance(data, (str, os.PathLike)): data = _read_csv(data, notes)
     if isinstance(data, (pd.Series, pd.DataFrame)) and len(data) == 0:
-        raise ValueError(f'{"the CSV file" if notes else "the " + type(data).__name__} has no rows; pass at least one observation')
-    if isinstance(data, pd.Series) and isinstance(data.index, pd.MultiIndex):
-        if data.index.nlevels != 2: raise ValueError('a Series with a MultiIndex needs exactly 2 levels (id, time)')
-        data = data.rename('y' if data.name is None else data.name).reset_index()
-    if isinstance(data, pd.Series):
-        name = 'series' if data.name is None else data.name
-        index = data.index.to_timestamp() if isinstance(data.index, pd.PeriodIndex) else data.index
-        ds = _to_ds(pd.Series(index, name='index'), 'index')
-        out = pd.DataFrame({'unique_id': name, 'ds': ds.array, 'y': data.array})
-        notes.append(f"Series: index -> ds, values -> y, unique_id={name!r}")
-        return _finish(out, notes, verbose)
+        what = 'the CSV file' if notes else f'the {type(data).__name__}'
+        raise ValueError(f'{what} has no rows; pass at least one observation')
+    if isinstance(data, pd.Series) and isinstance(data.index, pd.MultiIndex): data = _multiindex_frame(data)
+    if isinstance(data, pd.Series): return _finish(_series_to_long(data, notes), notes, verbose)
     if not isinstance(data, pd.DataFrame):
-        raise TypeError(f'read_series takes a CSV path, a pd.Series or a pd.DataFrame, got {type(path_or_frame).__name__}')
+        raise TypeError(f'read_series takes a CSV path, a pd.Series or a pd.DataFrame, '
+                        f'got {type(path_or_frame).__name__}')
     df = _drop_row_numbers(data, notes)
     for c in (id_col, time_col, target_col):
         if c is not None and c not in df.columns and c != df.index.name:
             raise ValueError(f'column {c!r} not found; the columns are {list(df.columns)}')
-    # a time (or otherwise meaningful) index becomes a column
-    if not isinstance(df.index, pd.RangeIndex) and (df.index.name is not None or isinstance(df.index, (pd.DatetimeIndex, pd.PeriodIndex))):
-        df = df.reset_index(names=df.index.name or 'ds')
-        notes.append(f'index {df.columns[0]!r} -> column')
-    # time column
-    if time_col is None:
-        time_col = _guess_time_col(df)
-        if time_col is not None and time_col != 'ds': notes.append(f'time column {time_col!r} -> ds')
-    if time_col is None:
-        ds = pd.Series(np.arange(len(df)), name='ds')
-        notes.append('no time column found: the row number -> integer ds')
-    else:
-        ds = _to_ds(df[time_col], time_col, notes)
+    df = _index_to_column(df, notes)
+    time_col, ds = _time_column(df, time_col, notes)
     rest = [c for c in df.columns if c != time_col]
-    # id column: given, 'unique_id', or the one text column left -> long; none -> one or many series (wide)
-    if id_col is None:
-        text = [c for c in rest if _is_text(df[c]) and c != target_col]
-        if 'unique_id' in rest: id_col = 'unique_id'
-        elif len(text) == 1:
-            id_col = text[0]; notes.append(f'id column {id_col!r} -> unique_id')
-        elif len(text) > 1:
-            raise ValueError(f'several text columns {text} could identify the series; pass id_col= (or drop the others)')
-    if id_col is not None:  # long
-        rest = [c for c in rest if c != id_col]
-        if target_col is None:
-            num = [c for c in rest if pd.api.types.is_numeric_dtype(df[c])]
-            if 'y' in rest: target_col = 'y'
-            elif len(num) == 1: target_col = num[0]; notes.append(f'target column {target_col!r} -> y')
-            elif not rest:
-                bad = df[id_col].dropna().astype(str).iloc[0] if df[id_col].notna().any() else None
-                raise ValueError(f'found no numeric column to forecast: {id_col!r} holds text such as {bad!r}; '
-                                 f'fix the non-numeric values or pass target_col= and id_col=')
-            else: raise ValueError(f'cannot tell which of the columns {rest} is the target; pass target_col=')
-        others = [c for c in rest if c != target_col]
-        out = pd.DataFrame({'unique_id': df[id_col].array, 'ds': ds.array, 'y': df[target_col].array})
-        out = pd.concat([out, df[others].reset_index(drop=True)], axis=1)
-        if others: notes.append(f'other columns kept: {others}')
-    elif target_col is not None:  # one series with exogenous columns
-        others = [c for c in rest if c != target_col]
-        out = pd.DataFrame({'unique_id': target_col, 'ds': ds.array, 'y': df[target_col].array})
-        out = pd.concat([out, df[others].reset_index(drop=True)], axis=1)
-        notes.append(f'one series unique_id={target_col!r}' + (f', other columns kept: {others}' if others else ''))
-    else:  # wide: every numeric column is a series
-        cols = [c for c in rest if pd.api.types.is_numeric_dtype(df[c])]
-        if not cols: raise ValueError(f'no numeric column to use as a series among {rest}; pass target_col=')
-        if len(cols) < len(rest): notes.append(f'non-numeric columns dropped: {[c for c in rest if c not in cols]}')
-        vals = df[cols].to_numpy(dtype='float64').T  # [n_series, T]
-        valid = ~np.isnan(vals)
-        keep = np.maximum.accumulate(valid, axis=1) & np.maximum.accumulate(valid[:, ::-1], axis=1)[:, ::-1]  # drop padding
-        out = pd.DataFrame({'unique_id': np.repeat(np.asarray(cols, dtype=object), len(df))[keep.ravel()],
-                            'ds': ds.take(np.tile(np.arange(len(df)), len(cols))[keep.ravel()]).array, 'y': vals[keep]})
-        if len(cols) > 1: notes.append(f'wide frame: {len(cols)} series, one per column {cols[:5]}{" ..." if len(cols) > 5 else ""}')
-        else: notes.append(f'value column {cols[0]!r} -> y, unique_id={cols[0]!r}')
-        if not keep.all(): notes.append(f'dropped {int((~keep).sum())} leading/trailing NaN padding values')
+    id_col = _id_column(df, rest, id_col, target_col, notes)
+    if id_col is not None: out = _long_frame(df, ds, id_col, target_col, rest, notes)
+    elif target_col is not None: out = _one_series(df, ds, target_col, rest, notes)
+    else: out = _wide_frame(df, ds, rest, notes)
     return _finish(out, notes, verbose)
 
 # %% ../nbs/00_data.ipynb #62070ada
