@@ -24,7 +24,8 @@ def load_air_passengers() -> pd.DataFrame:  # long frame: `unique_id`, `ds` (mon
                          'y': raw['Passengers'].astype('float64')})
 
 # %% ../nbs/00_data.ipynb #8739686d
-def air_passengers_panel() -> tuple[pd.DataFrame, pd.DataFrame]:  # (panel `unique_id, ds, y, trend, y_[lag12]`, static `unique_id, airline1, airline2`)
+def air_passengers_panel(
+) -> tuple[pd.DataFrame, pd.DataFrame]:  # (panel `unique_id, ds, y, trend, y_[lag12]`, static: airline dummies)
     "neuralforecast's two-series `AirPassengersPanel` and its static frame `AirPassengersStatic`"
     y = load_air_passengers()['y'].to_numpy()
     n = len(y)
@@ -42,14 +43,15 @@ _RENAMED = {'M': 'ME', 'Q': 'QE', 'Y': 'YE', 'A': 'YE', 'BM': 'BME', 'BQ': 'BQE'
             'S': 's', 'L': 'ms', 'U': 'us', 'N': 'ns'}
 _QUARTERLY = (pd.offsets.QuarterBegin, pd.offsets.QuarterEnd, pd.offsets.BQuarterBegin, pd.offsets.BQuarterEnd)
 
-def normalize_freq(freq: str | int | pd.offsets.BaseOffset,  # offset alias (old or new spelling), DateOffset, or int step
+def normalize_freq(freq: str | int | pd.offsets.BaseOffset,  # offset alias (old or new spelling), DateOffset, int step
                   ) -> str | int:  # canonical alias (e.g. 'ME', 'W-SUN', 'QE-DEC') or the int step
     "Canonical pandas offset alias of `freq` (old pandas spellings accepted), or a positive int step"
     if isinstance(freq, (int, np.integer)) and not isinstance(freq, (bool, np.bool_)):
         if freq <= 0: raise ValueError(f'freq={freq} must be a positive integer step for integer ds')
         return int(freq)
     if isinstance(freq, pd.offsets.BaseOffset): return freq.freqstr
-    if not isinstance(freq, str): raise TypeError(f'freq must be a pandas offset alias (str) or an int step, got {freq!r}')
+    if not isinstance(freq, str):
+        raise TypeError(f'freq must be a pandas offset alias (str) or an int step, got {freq!r}')
     m = re.fullmatch(r'(\d*)([A-Za-z]+)(-\w+)?', freq.strip())
     alias = f'{m[1]}{_RENAMED.get(m[2], m[2])}{m[3] or ""}' if m else freq
     try:
@@ -60,7 +62,8 @@ def normalize_freq(freq: str | int | pd.offsets.BaseOffset,  # offset alias (old
         raise ValueError(f"freq={freq!r} is not a pandas offset alias; use one like 'D', 'h', 'W-SUN', 'MS', 'ME', "
                          "or an int step for integer ds") from None
     if isinstance(off, _QUARTERLY):  # QS-JAN = QS-APR = ...: one name per set of dates, as pandas 3 infers it
-        m = (off.startingMonth - 1) % 3 + (1 if isinstance(off, (pd.offsets.QuarterBegin, pd.offsets.BQuarterBegin)) else 10)
+        begin = isinstance(off, (pd.offsets.QuarterBegin, pd.offsets.BQuarterBegin))
+        m = (off.startingMonth - 1) % 3 + (1 if begin else 10)
         off = type(off)(n=off.n, startingMonth=m)
     return off.freqstr
 
@@ -69,7 +72,7 @@ def _ar1(e: np.ndarray, phi: np.ndarray) -> np.ndarray:  # [S, T] shocks, [S] co
     "Solve $y_t = \\phi y_{t-1} + e_t$ (with $y_{-1} = 0$) for every row by a log-depth scan"
     y, a, d = e.copy(), phi.astype(float), 1
     while d < y.shape[1]:
-        y[:, d:] = y[:, d:] + a[:, None] * y[:, :-d]  # the right side uses the old y: one Kogge-Stone step
+        y[:, d:] = y[:, d:] + a[:, None] * y[:, :-d]  # the old y on the right: y_t now sums its last 2d shocks
         a, d = a * a, 2 * d
     return y
 
@@ -81,7 +84,7 @@ def synthetic_panel(n_series: int = 3,  # number of series
                     season_length: int = 12,  # period of the seasonal component (`kind='seasonal'`)
                     kind: str = 'seasonal',  # 'seasonal' (level + trend + season + noise) or 'ar1'
                     seed: int = 0,  # seed of the random generator
-                   ) -> pd.DataFrame:  # long frame `unique_id, ds, y`, sorted, series 'S0', 'S1', ... from 2000-01-01 (or 0)
+                   ) -> pd.DataFrame:  # long frame `unique_id, ds, y`, sorted: 'S0', 'S1', ... from 2000-01-01 (or 0)
     "A reproducible panel of series of different lengths"
     if kind not in ('seasonal', 'ar1'): raise ValueError(f"kind={kind!r} is not supported; use 'seasonal' or 'ar1'")
     if not 1 <= min_length <= max_length:
@@ -93,7 +96,8 @@ def synthetic_panel(n_series: int = 3,  # number of series
     e = rng.standard_normal((n_series, max_length))
     if kind == 'seasonal':
         level, slope = rng.uniform(10, 100, n_series), rng.uniform(-0.05, 0.5, n_series)
-        amp, phase, sd = rng.uniform(2, 10, n_series), rng.uniform(0, 2 * np.pi, n_series), rng.uniform(0.5, 2, n_series)
+        amp, phase = rng.uniform(2, 10, n_series), rng.uniform(0, 2 * np.pi, n_series)
+        sd = rng.uniform(0.5, 2, n_series)
         y = (level[:, None] + slope[:, None] * t + amp[:, None] * np.sin(2 * np.pi * t / season_length + phase[:, None])
              + sd[:, None] * e)  # [S, T]
     else:
@@ -414,31 +418,38 @@ def _describe(x) -> str:
 def _prepare_ds(ds: pd.Series, name: str) -> pd.Series:
     "`ds` as datetime64 or int64, or a ValueError naming the problem"
     if ds.isna().any():
-        raise ValueError(f'column {name!r} has {int(ds.isna().sum())} missing timestamps (first at row {int(np.flatnonzero(ds.isna())[0])}); '
+        first = int(np.flatnonzero(ds.isna())[0])
+        raise ValueError(f'column {name!r} has {int(ds.isna().sum())} missing timestamps (first at row {first}); '
                          'drop those rows or fill them')
     if pd.api.types.is_datetime64_any_dtype(ds): return ds
     if pd.api.types.is_integer_dtype(ds) and not pd.api.types.is_bool_dtype(ds): return ds.astype('int64')
     if ds.dtype == object:
+        integer = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)
         kinds = ds.map(lambda v: 'datetime' if isinstance(v, (datetime.date, np.datetime64))
-                       else 'integer' if isinstance(v, (int, np.integer)) and not isinstance(v, bool) else type(v).__name__)
+                       else 'integer' if integer(v) else type(v).__name__)
         found = list(dict.fromkeys(kinds))
         if len(found) > 1:
             first = {k: ds[kinds == k].iloc[0] for k in found}
-            raise ValueError(f'column {name!r} mixes timestamp types {found} (e.g. {", ".join(repr(v) for v in first.values())}); '
+            raise ValueError(f'column {name!r} mixes timestamp types {found} '
+                             f'(e.g. {", ".join(repr(v) for v in first.values())}); '
                              'use one type: pd.to_datetime for dates, astype("int64") for integer steps')
         if found == ['integer']: return ds.astype('int64')
         if found == ['datetime']:
             try: return pd.to_datetime(ds)
             except (TypeError, ValueError):
                 tz = sorted({str(getattr(v, 'tzinfo', None)) for v in ds})
-                raise ValueError(f'column {name!r} mixes time zones {tz}; convert them to one, e.g. pd.to_datetime(df[{name!r}], utc=True)') from None
-        if found != ['str']: raise ValueError(f'column {name!r} holds {found[0]} values ({ds.iloc[0]!r}); it must hold datetimes or integers')
+                raise ValueError(f'column {name!r} mixes time zones {tz}; convert them to one, '
+                                 f'e.g. pd.to_datetime(df[{name!r}], utc=True)') from None
+        if found != ['str']:
+            raise ValueError(f'column {name!r} holds {found[0]} values ({ds.iloc[0]!r}); '
+                             'it must hold datetimes or integers')
     if _is_text(ds):
         raise ValueError(f'column {name!r} holds text ({ds.iloc[0]!r}), not timestamps; convert it with '
                          f'pd.to_datetime(df[{name!r}]) or use read_series')
     raise ValueError(f'column {name!r} has dtype {ds.dtype}; it must be datetime64 or integer '
                      f'(pd.to_datetime for dates, astype("int64") for whole-number steps)')
 
+# %% ../nbs/00_data.ipynb #c4beee32
 def _row_series(indptr: np.ndarray, i) -> int:  # series index of global row i
     return int(np.searchsorted(indptr, i, side='right') - 1)
 
@@ -453,18 +464,21 @@ def _infer_one(v: np.ndarray) -> str | None:  # datetime64 values of one series 
         except (TypeError, ValueError): return None
     return None if f is None else normalize_freq(getattr(f, 'freqstr', f))
 
+# %% ../nbs/00_data.ipynb #83a674f2
 def _infer_sorted(ds: pd.Series, indptr: np.ndarray, ids) -> tuple[str | int, str]:  # (freq, series it came from)
     lengths = np.diff(indptr)
     order = np.argsort(-lengths, kind='stable')
     if pd.api.types.is_integer_dtype(ds):
         s = order[0]
-        if lengths[s] < 2: raise ValueError("cannot infer the step of integer ds: every series has one row; pass freq= (an int step)")
+        if lengths[s] < 2:
+            raise ValueError("cannot infer the step of integer ds: every series has one row; pass freq= (an int step)")
         steps, counts = np.unique(np.diff(ds.to_numpy()[indptr[s]:indptr[s + 1]]), return_counts=True)
         return int(steps[np.argmax(counts)]), ids[s]  # the most common step (the smallest on ties)
     infer = _infer_one
     candidates = [s for s in order[:3] if lengths[s] >= 3]
     if not candidates:
-        raise ValueError('cannot infer the frequency of ds: every series has fewer than 3 timestamps; pass freq= (e.g. "D", "MS")')
+        raise ValueError('cannot infer the frequency of ds: every series has fewer than 3 timestamps; '
+                         'pass freq= (e.g. "D", "MS")')
     values = ds.to_numpy()
     for s in candidates:
         f = infer(values[indptr[s]:indptr[s + 1]])
@@ -473,9 +487,11 @@ def _infer_sorted(ds: pd.Series, indptr: np.ndarray, ids) -> tuple[str | int, st
     i = int(np.argmin(np.diff(v)))
     for lo in (0, len(v) // 2, len(v) - 3, i, i - 1):  # three consecutive timestamps: start, middle, end, smallest step
         if 0 <= lo and lo + 3 <= len(v) and (f := infer(v[lo:lo + 3])) is not None: return f, ids[order[0]]
-    raise ValueError(f'cannot infer the frequency of ds: series {ids[order[0]]!r} is irregular (starts {", ".join(map(_describe, pd.DatetimeIndex(v[:3])))}); '
+    starts = ", ".join(map(_describe, pd.DatetimeIndex(v[:3])))
+    raise ValueError(f'cannot infer the frequency of ds: series {ids[order[0]]!r} is irregular (starts {starts}); '
                      'pass freq= (e.g. "D", "MS") to see where it breaks')
 
+# %% ../nbs/00_data.ipynb #efa79fef
 def _missing_between(prev, got, freq, show: int = 3) -> str:
     "The timestamps strictly between two rows: 'a is missing', 'a and b are missing', 'a, b, c and 9 more are missing'"
     off = freq if isinstance(freq, int) else to_offset(freq)
@@ -491,10 +507,26 @@ def _missing_between(prev, got, freq, show: int = 3) -> str:
     if n > show: return f'{", ".join(names)} and {n - show} more are missing'
     return f'{", ".join(names[:-1])} and {names[-1]} are missing'
 
+def _check_own_freq(v: np.ndarray,  # [n] timestamps of the series that broke the grid
+                    sid,  # its id
+                    freq: str | int,  # the frequency it should follow
+                    source: str,  # the series `freq` was inferred from ('' when it was passed)
+                   ) -> None:
+    "Raise if the series is regular at a frequency of its own, other than `freq`"
+    integer = isinstance(freq, int)
+    steps = np.unique(np.diff(v)) if integer else None
+    own = (int(steps[0]) if len(steps) == 1 else None) if integer else _infer_one(v) if len(v) >= 3 else None
+    if own is not None and own != freq and source:
+        raise ValueError(f'series {sid!r} has frequency {own!r} but series {source!r} has {freq!r}: all series '
+                         'must share one frequency; resample them to one, or forecast them separately')
+    if own is not None and own != freq:
+        raise ValueError(f'series {sid!r} has frequency {own!r}, not freq={freq!r}; resample it to {freq!r} '
+                         'or pass the right freq=')
+
+# %% ../nbs/00_data.ipynb #d08e7461
 def _check_grid(ds: pd.Series, indptr: np.ndarray, ids, freq, source: str = '') -> None:
     "Raise if some series does not step by exactly `freq` from one row to the next"
-    n = len(ds)
-    same = np.ones(max(n - 1, 0), bool)
+    same = np.ones(max(len(ds) - 1, 0), bool)
     same[indptr[1:-1] - 1] = False  # pairs that cross a series boundary
     integer = isinstance(freq, int)
     if integer:
@@ -502,8 +534,7 @@ def _check_grid(ds: pd.Series, indptr: np.ndarray, ids, freq, source: str = '') 
         nxt, exp = v[1:], v[:-1] + freq
         off_grid_first = np.zeros(len(indptr) - 1, bool)
     else:
-        off = to_offset(freq)
-        idx = pd.DatetimeIndex(ds)
+        off, idx = to_offset(freq), pd.DatetimeIndex(ds)
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
             nxt, exp = idx[1:], idx[:-1] + off
@@ -513,18 +544,11 @@ def _check_grid(ds: pd.Series, indptr: np.ndarray, ids, freq, source: str = '') 
     hint = f' (frequency inferred from series {source!r}; pass freq= if that is wrong)' if source else ''
     if off_grid_first.any() or len(bad):  # is the culprit regular at a frequency of its own?
         s = int(np.flatnonzero(off_grid_first)[0]) if off_grid_first.any() else _row_series(indptr, int(bad[0]))
-        v = ds.to_numpy()[indptr[s]:indptr[s + 1]]
-        steps = np.unique(np.diff(v)) if integer else None
-        own = (int(steps[0]) if len(steps) == 1 else None) if integer else _infer_one(v) if len(v) >= 3 else None
-        if own is not None and own != freq and source:
-            raise ValueError(f'series {ids[s]!r} has frequency {own!r} but series {source!r} has {freq!r}: all series must share '
-                             'one frequency; resample them to one, or forecast them separately')
-        if own is not None and own != freq:
-            raise ValueError(f'series {ids[s]!r} has frequency {own!r}, not freq={freq!r}; resample it to {freq!r} or pass the right freq=')
+        _check_own_freq(ds.to_numpy()[indptr[s]:indptr[s + 1]], ids[s], freq, source)
     if off_grid_first.any():
         s = int(np.flatnonzero(off_grid_first)[0])
-        raise ValueError(f'series {ids[s]!r} starts at {_describe(pd.Timestamp(ds.iloc[indptr[s]]))}, which is not on the grid of '
-                         f'freq={freq!r}{hint}; pass the right freq= or resample the series')
+        raise ValueError(f'series {ids[s]!r} starts at {_describe(pd.Timestamp(ds.iloc[indptr[s]]))}, which is not on '
+                         f'the grid of freq={freq!r}{hint}; pass the right freq= or resample the series')
     if len(bad):
         i = int(bad[0]); s = _row_series(indptr, i)
         prev, got, want = ds.iloc[i], ds.iloc[i + 1], exp[i]
@@ -533,12 +557,14 @@ def _check_grid(ds: pd.Series, indptr: np.ndarray, ids, freq, source: str = '') 
         on_grid = got > want and (integer and (got - prev) % freq == 0 or not integer and (got + off) - off == got)
         if on_grid:
             raise ValueError(f'series {ids[s]!r} has a gap: {_missing_between(prev, got, freq)} '
-                             f'(after {_describe(prev)} comes {_describe(got)}) for freq={freq!r}{more}{hint}; add the missing rows with '
-                             f'fill_gaps(df, freq={freq!r}) (their y is NaN) or pass the right freq=')
-        raise ValueError(f'series {ids[s]!r} does not follow freq={freq!r}{hint}: {_describe(got)} comes after {_describe(prev)} '
+                             f'(after {_describe(prev)} comes {_describe(got)}) for freq={freq!r}{more}{hint}; '
+                             f'add the missing rows with fill_gaps(df, freq={freq!r}) (their y is NaN) '
+                             'or pass the right freq=')
+        raise ValueError(f'series {ids[s]!r} does not follow freq={freq!r}{hint}: {_describe(got)} comes after '
+                         f'{_describe(prev)} '
                          f'(expected {_describe(want)}){more}; pass the right freq= or resample the series')
 
-# %% ../nbs/00_data.ipynb #c47fe335
+# %% ../nbs/00_data.ipynb #a7c1bbd1
 def _check_values(out: pd.DataFrame, col: str, indptr, ids, id_col='unique_id', time_col='ds',
                   allow_missing: bool = False) -> pd.Series:
     "`out[col]` as float64, or a ValueError naming the first non-numeric, infinite or (unless allowed) missing value"
@@ -549,24 +575,28 @@ def _check_values(out: pd.DataFrame, col: str, indptr, ids, id_col='unique_id', 
                          f'convert it with pd.to_numeric(df[{col!r}])')
     if _is_text(s):  # numbers stored as objects are fine, text (even '1.5') is not
         s = s.astype(object)
-        x = pd.to_numeric(s.where(~s.map(lambda v: isinstance(v, str)), 'text'), errors='coerce').to_numpy(dtype='float64', na_value=np.nan)
+        x = pd.to_numeric(s.where(~s.map(lambda v: isinstance(v, str)), 'text'), errors='coerce')
+        x = x.to_numpy(dtype='float64', na_value=np.nan)
     else: x = s.to_numpy(dtype='float64', na_value=np.nan)
     bad = np.isnan(x) & s.notna().to_numpy()
     if bad.any():
         junk = bad & pd.to_numeric(s, errors='coerce').isna().to_numpy()  # text that is not even a number
         i = int(np.flatnonzero(junk if junk.any() else bad)[0])
         raise ValueError(f'column {col!r} must be numeric: {where(i)} holds {s.iloc[i]!r}; '
-                         + (f'convert it with pd.to_numeric(df[{col!r}], errors="coerce") and handle the NaNs' if junk.any()
-                            else f'its numbers are stored as text: convert it with pd.to_numeric(df[{col!r}])'))
+                         + (f'convert it with pd.to_numeric(df[{col!r}], errors="coerce") and handle the NaNs'
+                            if junk.any() else
+                            f'its numbers are stored as text: convert it with pd.to_numeric(df[{col!r}])'))
     bad = np.flatnonzero(np.isinf(x) if allow_missing else ~np.isfinite(x))
     if len(bad) and allow_missing:
         raise ValueError(f'column {col!r} has {len(bad)} infinite values; the first is {where(bad[0])} ({x[bad[0]]}); '
                          'replace them with NaN (a missing value) or a finite number')
     if len(bad):
-        raise ValueError(f'column {col!r} has {len(bad)} non-finite values (NaN/inf); the first is {where(bad[0])} ({x[bad[0]]}); '
+        raise ValueError(f'column {col!r} has {len(bad)} non-finite values (NaN/inf); '
+                         f'the first is {where(bad[0])} ({x[bad[0]]}); '
                          'fill them (e.g. interpolate) or drop those rows')
     return pd.Series(x, index=out.index, name=col)
 
+# %% ../nbs/00_data.ipynb #0847ef07
 def _check_some_observed(y: pd.Series, indptr, ids):
     "Raise if some series has no observed (non-NaN) `y` at all"
     n_obs = np.add.reduceat(y.notna().to_numpy(), indptr[:-1])  # [S] observed values per series
@@ -595,6 +625,37 @@ def _resolve_freq(ds: pd.Series, indptr, ids, freq) -> tuple[str | int, str]:  #
         raise ValueError(f'freq={freq!r} does not match the {"integer" if integer else "datetime"} ds; {fix}')
     return freq, ''
 
+# %% ../nbs/00_data.ipynb #0e79ac32
+def _check_args(df, h, input_size, exog_cols) -> None:
+    "Raise unless `df` is a non-empty DataFrame, `h` and `input_size` non-negative ints, `exog_cols` a list of names"
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f'check_df expects a pandas DataFrame in long format, got {type(df).__name__}; '
+                        'convert it with read_series')
+    for k, v in (('h', h), ('input_size', input_size)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+            raise ValueError(f'{k}={v!r} must be a non-negative integer')
+    if not isinstance(exog_cols, (list, tuple)) or not all(isinstance(c, str) for c in exog_cols):
+        raise TypeError(f'exog_cols must be a list of column names, got {exog_cols!r}')
+    if len(df) == 0: raise ValueError('df is empty (0 rows); pass a frame with at least one series')
+
+def _check_columns(df: pd.DataFrame, need: list, id_col: str, time_col: str, target_col: str) -> None:
+    "Raise unless `df` has the columns `need`, once each, no clash with the standard names, and every series id"
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise ValueError(f'df is missing column(s) {missing}; its columns are {list(df.columns)}. Rename them or pass '
+                         'id_col=/time_col=/target_col= (or convert with read_series)')
+    renames = {id_col: 'unique_id', time_col: 'ds', target_col: 'y'}
+    clash = [std for c, std in renames.items() if c != std and std in df.columns]
+    if clash:
+        raise ValueError(f'df has both the columns {clash} and the ones passed as id_col/time_col/target_col; '
+                         'drop or rename one')
+    if df.columns.duplicated().any():
+        raise ValueError(f'df has duplicate column names {list(df.columns[df.columns.duplicated()])}; rename them')
+    if df[id_col].isna().any():
+        first = int(np.flatnonzero(df[id_col].isna())[0])
+        raise ValueError(f'column {id_col!r} has missing series ids (first at row {first}); drop or fill them')
+
+# %% ../nbs/00_data.ipynb #0761b837
 def check_df(df: pd.DataFrame,  # long frame with `id_col`, `time_col`, `target_col` and optional exogenous columns
              h: int = 0,  # forecast horizon; every series needs at least `input_size + h` rows
              input_size: int = 0,  # input window length
@@ -606,26 +667,12 @@ def check_df(df: pd.DataFrame,  # long frame with `id_col`, `time_col`, `target_
              allow_missing: bool = False,  # let `y` and `exog_cols` hold NaN (missing values); never infinities
             ) -> tuple[pd.DataFrame, str | int]:  # (sorted copy with columns renamed to `unique_id, ds, y`, freq)
     "Validate a long frame and return a sorted, standardised copy and its frequency"
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f'check_df expects a pandas DataFrame in long format, got {type(df).__name__}; convert it with read_series')
-    for k, v in (('h', h), ('input_size', input_size)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0: raise ValueError(f'{k}={v!r} must be a non-negative integer')
-    if not isinstance(exog_cols, (list, tuple)) or not all(isinstance(c, str) for c in exog_cols):
-        raise TypeError(f'exog_cols must be a list of column names, got {exog_cols!r}')
-    if len(df) == 0: raise ValueError('df is empty (0 rows); pass a frame with at least one series')
-    need = [id_col, time_col, target_col, *exog_cols]
-    missing = [c for c in need if c not in df.columns]
-    if missing:
-        raise ValueError(f'df is missing column(s) {missing}; its columns are {list(df.columns)}. Rename them or pass '
-                         'id_col=/time_col=/target_col= (or convert with read_series)')
+    _check_args(df, h, input_size, exog_cols)
+    _check_columns(df, [id_col, time_col, target_col, *exog_cols], id_col, time_col, target_col)
     renames = {id_col: 'unique_id', time_col: 'ds', target_col: 'y'}
-    clash = [std for c, std in renames.items() if c != std and std in df.columns]
-    if clash: raise ValueError(f'df has both the columns {clash} and the ones passed as id_col/time_col/target_col; drop or rename one')
-    if df.columns.duplicated().any(): raise ValueError(f'df has duplicate column names {list(df.columns[df.columns.duplicated()])}; rename them')
-    if df[id_col].isna().any():
-        raise ValueError(f'column {id_col!r} has missing series ids (first at row {int(np.flatnonzero(df[id_col].isna())[0])}); drop or fill them')
     ds = _prepare_ds(df[time_col], time_col)
-    out = df.assign(**{time_col: ds}).rename(columns=renames).sort_values(['unique_id', 'ds'], kind='stable').reset_index(drop=True)
+    out = df.assign(**{time_col: ds}).rename(columns=renames)
+    out = out.sort_values(['unique_id', 'ds'], kind='stable').reset_index(drop=True)
     indptr = _indptr(out['unique_id'])
     ids = out['unique_id'].iloc[indptr[:-1]].tolist()  # python scalars, for messages
     out['y'] = _check_values(out, 'y', indptr, ids, allow_missing=allow_missing)
@@ -639,7 +686,8 @@ def check_df(df: pd.DataFrame,  # long frame with `id_col`, `time_col`, `target_
     if len(short):
         s, need = int(short[0]), f'input_size={input_size} + h={h}' if h else f'input_size={input_size}'
         raise ValueError(f'series {ids[s]!r} has {lengths[s]} rows, too short for {need} (needs {input_size + h}); '
-                         f'lower {"input_size or h" if h else "input_size"}, or drop the {len(short)} series shorter than {input_size + h}')
+                         f'lower {"input_size or h" if h else "input_size"}, '
+                         f'or drop the {len(short)} series shorter than {input_size + h}')
     return out, freq
 
 # %% ../nbs/00_data.ipynb #94ad8ce2
@@ -675,6 +723,7 @@ def _grid_steps(ds: pd.Series,  # [N] timestamps (datetime64 or int64), sorted w
     d = pos - pos[indptr[:-1]][sid]
     return np.where(on & (d % off.n == 0), d // off.n, -1), lambda s, k: grid[pos[indptr[:-1]][s] + k * off.n]
 
+# %% ../nbs/00_data.ipynb #4f207845
 def fill_gaps(df: pd.DataFrame,  # long frame with `id_col`, `time_col` and any other columns (any order)
               freq: str | int | None = None,  # offset alias or int step; inferred when None
               id_col: str = 'unique_id',  # series identifier column
@@ -719,22 +768,26 @@ def future_dates(last_ds: np.ndarray | pd.Series | pd.Index,  # [S] last timesta
     last = pd.Index(last_ds)
     if isinstance(freq, int):
         if not pd.api.types.is_integer_dtype(last):
-            raise ValueError(f'freq={freq} is an int step but last_ds has dtype {last.dtype}; pass an offset alias for dates')
+            raise ValueError(f'freq={freq} is an int step but last_ds has dtype {last.dtype}; '
+                             'pass an offset alias for dates')
         v = last.to_numpy().astype('int64')
         top = np.iinfo(np.int64).max
         if len(v) and int(v.max()) > top - freq * int(h):  # python ints: the check itself cannot overflow
-            raise ValueError(f'the future ds overflow int64: the last ds {int(v.max())} plus h={h} steps of {freq} exceeds '
-                             f'{top}; shift the integer ds to start near 0 (e.g. df.ds - df.ds.min())')
+            raise ValueError(f'the future ds overflow int64: the last ds {int(v.max())} plus h={h} steps of {freq} '
+                             f'exceeds {top}; shift the integer ds to start near 0 (e.g. df.ds - df.ds.min())')
         return v[:, None] + freq * np.arange(1, h + 1)  # [S] -> [S, h]
     if not pd.api.types.is_datetime64_any_dtype(last):
-        raise ValueError(f'freq={freq!r} is an offset alias but last_ds has dtype {last.dtype}; pass datetimes or an int step')
+        raise ValueError(f'freq={freq!r} is an offset alias but last_ds has dtype {last.dtype}; '
+                         'pass datetimes or an int step')
     off = to_offset(freq)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')  # PerformanceWarning of offsets pandas does not vectorise
-        try: return np.stack([(last + k * off).to_numpy() for k in range(1, h + 1)], axis=1).reshape(len(last), h)  # [S] -> [S, h]
+        try:  # [S] -> [S, h]
+            return np.stack([(last + k * off).to_numpy() for k in range(1, h + 1)], axis=1).reshape(len(last), h)
         except (OverflowError, pd.errors.OutOfBoundsDatetime):
             raise ValueError(f'the {h} timestamps after the last ds {last.max()} (freq={freq!r}) fall after '
-                             f'{pd.Timestamp.max}, the latest date pandas can represent; use a smaller h or shift the dates') from None
+                             f'{pd.Timestamp.max}, the latest date pandas can represent; '
+                             'use a smaller h or shift the dates') from None
 
 # %% ../nbs/00_data.ipynb #6568db72
 def make_future_dataframe(df: pd.DataFrame,  # long frame `unique_id, ds, ...` (any order)
