@@ -11,6 +11,7 @@ import math, re
 
 _TIMING = re.compile(r'\d+(?:\.\d+)?(?:e[-+]?\d+)?\s*(?:s|ms|µs|us|sec|seconds|min|minutes)\b')
 _ADDR = re.compile(r'(?: at )?0x[0-9a-fA-F]+')  # nbdev_clean drops ' at 0x...' from reprs
+_TMPDIR = re.compile(r'/tmp/tmp[\w-]+')  # tempfile.TemporaryDirectory() names differ from run to run
 _NUM = re.compile(r'[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?')
 _SKIP_LINE = re.compile(r'^\s*(?:<Figure size [^>]*>|<IPython\.core\.display\.\w+ object>)\s*$'  # figures, HTML
                         r'|[█━▏▎▍▌▋▊▉]')  # progress bars
@@ -34,8 +35,8 @@ def _text(outputs) -> list[str]:
 
 
 def normalise(outputs) -> list[str]:
-    "Text lines of `outputs` with timings and memory addresses replaced by placeholders"
-    return [_ADDR.sub('', _TIMING.sub('<time>', l)) for l in _text(outputs)]
+    "Text lines of `outputs` with timings, memory addresses and temporary directories replaced by placeholders"
+    return [_TMPDIR.sub('<tmpdir>', _ADDR.sub('', _TIMING.sub('<time>', l))) for l in _text(outputs)]
 
 
 def _close(a: str, b: str, rtol: float) -> bool:
