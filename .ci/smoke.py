@@ -52,9 +52,23 @@ try:
     out = pd.read_csv(work / 'out' / 'f.csv')
     assert len(out) == 12 and sorted(out.unique_id.unique()) == ['a', 'b'] and finite(out), out
     assert {'LSTM-lo-90', 'LSTM-hi-80'} <= set(out.columns) and (work / 'out' / 'f.png').stat().st_size > 5000
-    assert "id column 'store' -> unique_id" in r.stdout, r.stdout  # it says what it guessed
+    assert "id column 'store' -> unique_id" in r.stderr, r.stderr  # it says what it guessed (notes go to stderr)
+    assert r.stdout.count('\n') <= 8 and 'wrote' in r.stdout, r.stdout  # stdout: the table and the final line only
     r = subprocess.run([exe, '--csv', 'sales.csv', '--out', 'sales.csv'], cwd=work, capture_output=True, text=True, timeout=600)
     assert r.returncode == 2 and r.stderr.count('\n') == 1 and 'is the input CSV' in r.stderr, r.stderr
-    print('smoke OK: fit, predict with intervals, cross_validation, save/load, the command on a user CSV')
+    r = subprocess.run([sys.executable, '-m', 'lstm_forecast', '--version'], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and lstm_forecast.__version__ in r.stdout, (r.stdout, r.stderr)
+    # missing values: NaN in y is forecast through, never returned
+    holes = ap.assign(y=ap.y.where(np.arange(len(ap)) % 9 != 4))
+    fh = LSTMForecast(**kw).fit(holes).predict()
+    assert len(fh) == 6 and finite(fh), fh
+    # neuralforecast code ported by changing the import
+    from lstm_forecast.compat import LSTM, NeuralForecast, AirPassengersDF
+    nf = NeuralForecast(models=[LSTM(h=6, input_size=12, max_steps=20)], freq='ME')
+    nf.fit(df=AirPassengersDF)
+    fc = nf.predict()
+    assert len(fc) == 6 and 'LSTM' in fc.columns and finite(fc), fc
+    print('smoke OK: fit, predict with intervals, cross_validation, save/load, the command on a user CSV, '
+          'python -m, missing values, the neuralforecast port')
 finally:
     shutil.rmtree(work, ignore_errors=True)

@@ -11,7 +11,8 @@ import pandas as pd
 from fastcore.basics import patch
 
 from .data import check_alias, check_df, make_future_dataframe, normalize_freq
-from .metrics import _check_levels, _interval_cols, any_frame
+from .losses import bound_columns, check_level
+from .metrics import any_frame
 
 # %% auto #0
 __all__ = ['Naive', 'SeasonalNaive', 'HistoricAverage', 'RandomWalkWithDrift']
@@ -102,7 +103,7 @@ def predict(self: _Baseline,
              level: list[float] | None = None,  # interval levels in percent, e.g. [80, 95]
              ) -> pd.DataFrame:  # `unique_id, ds, <alias>`, then `<alias>-lo-<l>` (l descending), `<alias>-hi-<l>`
     "Forecast `h` steps after the end of each series, with normal prediction intervals when `level` is given"
-    levels = sorted(_check_levels(level), key=float) if level is not None else []
+    levels = check_level(level) if level is not None else []  # sorted
     if df is None:
         if self._fitted is None:
             raise ValueError(f'{self.alias} is not fitted: call fit(df) first, or pass the series to predict(df=...)')
@@ -116,8 +117,8 @@ def predict(self: _Baseline,
     out[self.alias] = mean.ravel()  # [S, h] -> [S*h]
     z = {l: NormalDist().inv_cdf(0.5 + float(l) / 200) for l in levels}
     with np.errstate(over='ignore', invalid='ignore'):
-        for l in reversed(levels): out[_interval_cols(self.alias, l)[0]] = (mean - z[l] * sigmah).ravel()
-        for l in levels: out[_interval_cols(self.alias, l)[1]] = (mean + z[l] * sigmah).ravel()
+        for l in reversed(levels): out[bound_columns(l, self.alias)[0]] = (mean - z[l] * sigmah).ravel()
+        for l in levels: out[bound_columns(l, self.alias)[1]] = (mean + z[l] * sigmah).ravel()
     if levels:
         bounds = out.iloc[:, 3:].to_numpy().reshape(len(mean), -1)  # [S*h, 2L] -> [S, h*2L]
         _check_finite(bounds, fut['unique_id'].to_numpy()[::self.h], self.alias, 'intervals')

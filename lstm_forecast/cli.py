@@ -16,7 +16,7 @@ from fastcore.docments import docments
 from .data import load_air_passengers, read_series, check_df, fill_gaps
 from .windows import split_holdout
 from .forecaster import LSTMForecast, Forecasters, PredictionIntervals, season_length, default_input_size
-from .losses import _check_level
+from .losses import check_level
 from .baselines import SeasonalNaive
 from . import metrics as M
 from . import __version__
@@ -101,7 +101,7 @@ def run(csv=None, id_col=None, time_col=None, target_col=None, h=12, input_size=
     # the bars only when stderr is a terminal (redrawn bars are noise in a log file)
     try: levels = [float(x) for x in str(level).replace(',', ' ').split()]
     except ValueError: raise CLIError(f"--level must be numbers like 80,90, got {level!r}") from None
-    try: levels = [int(l) if l.is_integer() else l for l in _check_level(levels)]
+    try: levels = [int(l) if l.is_integer() else l for l in check_level(levels)]
     except (TypeError, ValueError) as e: raise CLIError(f"--level: {e}") from None
     if h is None or h < 1: raise CLIError(f"--h must be a positive integer, got {h}")
     say = (lambda *a: None) if quiet else echo

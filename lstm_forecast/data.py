@@ -24,7 +24,8 @@ def load_air_passengers() -> pd.DataFrame:  # long frame: `unique_id`, `ds` (mon
                          'y': raw['Passengers'].astype('float64')})
 
 # %% ../nbs/00_data.ipynb #8739686d
-def air_passengers_panel() -> tuple[pd.DataFrame, pd.DataFrame]:  # (panel `unique_id, ds, y, trend, y_[lag12]`, static `unique_id, airline1, airline2`)
+def air_passengers_panel(
+) -> tuple[pd.DataFrame, pd.DataFrame]:  # (panel `unique_id, ds, y, trend, y_[lag12]`, static: airline dummies)
     "neuralforecast's two-series `AirPassengersPanel` and its static frame `AirPassengersStatic`"
     y = load_air_passengers()['y'].to_numpy()
     n = len(y)
@@ -42,14 +43,15 @@ _RENAMED = {'M': 'ME', 'Q': 'QE', 'Y': 'YE', 'A': 'YE', 'BM': 'BME', 'BQ': 'BQE'
             'S': 's', 'L': 'ms', 'U': 'us', 'N': 'ns'}
 _QUARTERLY = (pd.offsets.QuarterBegin, pd.offsets.QuarterEnd, pd.offsets.BQuarterBegin, pd.offsets.BQuarterEnd)
 
-def normalize_freq(freq: str | int | pd.offsets.BaseOffset,  # offset alias (old or new spelling), DateOffset, or int step
+def normalize_freq(freq: str | int | pd.offsets.BaseOffset,  # offset alias (old or new spelling), DateOffset, int step
                   ) -> str | int:  # canonical alias (e.g. 'ME', 'W-SUN', 'QE-DEC') or the int step
     "Canonical pandas offset alias of `freq` (old pandas spellings accepted), or a positive int step"
     if isinstance(freq, (int, np.integer)) and not isinstance(freq, (bool, np.bool_)):
         if freq <= 0: raise ValueError(f'freq={freq} must be a positive integer step for integer ds')
         return int(freq)
     if isinstance(freq, pd.offsets.BaseOffset): return freq.freqstr
-    if not isinstance(freq, str): raise TypeError(f'freq must be a pandas offset alias (str) or an int step, got {freq!r}')
+    if not isinstance(freq, str):
+        raise TypeError(f'freq must be a pandas offset alias (str) or an int step, got {freq!r}')
     m = re.fullmatch(r'(\d*)([A-Za-z]+)(-\w+)?', freq.strip())
     alias = f'{m[1]}{_RENAMED.get(m[2], m[2])}{m[3] or ""}' if m else freq
     try:
@@ -60,7 +62,8 @@ def normalize_freq(freq: str | int | pd.offsets.BaseOffset,  # offset alias (old
         raise ValueError(f"freq={freq!r} is not a pandas offset alias; use one like 'D', 'h', 'W-SUN', 'MS', 'ME', "
                          "or an int step for integer ds") from None
     if isinstance(off, _QUARTERLY):  # QS-JAN = QS-APR = ...: one name per set of dates, as pandas 3 infers it
-        m = (off.startingMonth - 1) % 3 + (1 if isinstance(off, (pd.offsets.QuarterBegin, pd.offsets.BQuarterBegin)) else 10)
+        begin = isinstance(off, (pd.offsets.QuarterBegin, pd.offsets.BQuarterBegin))
+        m = (off.startingMonth - 1) % 3 + (1 if begin else 10)
         off = type(off)(n=off.n, startingMonth=m)
     return off.freqstr
 
@@ -69,7 +72,7 @@ def _ar1(e: np.ndarray, phi: np.ndarray) -> np.ndarray:  # [S, T] shocks, [S] co
     "Solve $y_t = \\phi y_{t-1} + e_t$ (with $y_{-1} = 0$) for every row by a log-depth scan"
     y, a, d = e.copy(), phi.astype(float), 1
     while d < y.shape[1]:
-        y[:, d:] = y[:, d:] + a[:, None] * y[:, :-d]  # the right side uses the old y: one Kogge-Stone step
+        y[:, d:] = y[:, d:] + a[:, None] * y[:, :-d]  # the old y on the right: y_t now sums its last 2d shocks
         a, d = a * a, 2 * d
     return y
 
@@ -81,7 +84,7 @@ def synthetic_panel(n_series: int = 3,  # number of series
                     season_length: int = 12,  # period of the seasonal component (`kind='seasonal'`)
                     kind: str = 'seasonal',  # 'seasonal' (level + trend + season + noise) or 'ar1'
                     seed: int = 0,  # seed of the random generator
-                   ) -> pd.DataFrame:  # long frame `unique_id, ds, y`, sorted, series 'S0', 'S1', ... from 2000-01-01 (or 0)
+                   ) -> pd.DataFrame:  # long frame `unique_id, ds, y`, sorted: 'S0', 'S1', ... from 2000-01-01 (or 0)
     "A reproducible panel of series of different lengths"
     if kind not in ('seasonal', 'ar1'): raise ValueError(f"kind={kind!r} is not supported; use 'seasonal' or 'ar1'")
     if not 1 <= min_length <= max_length:
@@ -93,7 +96,8 @@ def synthetic_panel(n_series: int = 3,  # number of series
     e = rng.standard_normal((n_series, max_length))
     if kind == 'seasonal':
         level, slope = rng.uniform(10, 100, n_series), rng.uniform(-0.05, 0.5, n_series)
-        amp, phase, sd = rng.uniform(2, 10, n_series), rng.uniform(0, 2 * np.pi, n_series), rng.uniform(0.5, 2, n_series)
+        amp, phase = rng.uniform(2, 10, n_series), rng.uniform(0, 2 * np.pi, n_series)
+        sd = rng.uniform(0.5, 2, n_series)
         y = (level[:, None] + slope[:, None] * t + amp[:, None] * np.sin(2 * np.pi * t / season_length + phase[:, None])
              + sd[:, None] * e)  # [S, T]
     else:
@@ -106,14 +110,17 @@ def synthetic_panel(n_series: int = 3,  # number of series
     return pd.DataFrame({'unique_id': np.repeat([f'S{i:0{width}d}' for i in range(n_series)], lengths),
                          'ds': np.broadcast_to(dates, (n_series, max_length))[keep], 'y': y[keep]})
 
-# %% ../nbs/00_data.ipynb #bd58de46
+# %% ../nbs/00_data.ipynb #341e0f7e
 _TIME_NAMES = {'ds', 'date', 'datetime', 'time', 'timestamp', 'month', 'period', 'week', 'day', 'year', 'quarter',
                'hour', 'minute', 'dt', 'date_time', 't'}
 
-def _is_text(s: pd.Series) -> bool:
-    return s.dtype == object or isinstance(s.dtype, (pd.StringDtype, pd.CategoricalDtype)) or pd.api.types.is_string_dtype(s)
+def _is_text(s: pd.Series) -> bool:  # does `s` hold strings or categories?
+    "Whether a column holds text (object, string or categorical dtype)"
+    return (s.dtype == object or isinstance(s.dtype, (pd.StringDtype, pd.CategoricalDtype))
+            or pd.api.types.is_string_dtype(s))
 
-def _parses_as_dates(s: pd.Series) -> bool:
+def _parses_as_dates(s: pd.Series) -> bool:  # do its first 5 values parse as dates?
+    "Whether a text column looks like dates"
     head = s.dropna().head(5)
     if not len(head) or not _is_text(s): return False
     with warnings.catch_warnings():
@@ -121,7 +128,9 @@ def _parses_as_dates(s: pd.Series) -> bool:
         try: return bool(pd.to_datetime(head.astype(str), errors='coerce').notna().all())
         except (TypeError, ValueError): return False
 
-def _guess_time_col(df: pd.DataFrame) -> str | None:
+def _guess_time_col(df: pd.DataFrame,  # any frame
+                   ) -> str | None:  # the time column's name, None if no column looks like time
+    "`ds`, else the first datetime column, else one named like a time, else a text column of dates"
     cols = list(df.columns)
     if 'ds' in cols: return 'ds'
     for test in (lambda c: pd.api.types.is_datetime64_any_dtype(df[c]), lambda c: str(c).lower() in _TIME_NAMES,
@@ -130,16 +139,21 @@ def _guess_time_col(df: pd.DataFrame) -> str | None:
         if found: return found[0]
     return None
 
+# %% ../nbs/00_data.ipynb #6dc90f89
 _NUMERIC_DATE = r'^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:\D|$)'  # 01/02/2000, 1.2.00, 01-02-2000 ...
 
-def _regular(d: pd.Series) -> bool:  # do the distinct timestamps follow one frequency?
+def _regular(d: pd.Series) -> bool:  # datetimes (NaT allowed)
+    "Whether the distinct timestamps follow one frequency"
     u = pd.DatetimeIndex(d.dropna().unique()).sort_values()
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         return len(u) >= 3 and pd.infer_freq(u) is not None
 
-def _day_first(s: pd.Series, name, notes: list) -> bool | None:
-    "For dates written like 01/02/2000: read them day-first? None for other formats; a ValueError when undecidable"
+def _day_first(s: pd.Series,  # text dates
+               name,  # the column's name, for messages
+               notes: list,  # what was guessed; a note is appended when the reading had to be decided
+              ) -> bool | None:  # True: dd/mm, False: mm/dd, None: not written like 01/02/2000
+    "Read dates like 01/02/2000 day-first? A ValueError when both readings fit"
     parts = s.dropna().astype(str).str.extract(_NUMERIC_DATE)
     if not len(parts) or parts.isna().any().any(): return None
     a, b = parts[0].astype(int), parts[1].astype(int)
@@ -155,14 +169,19 @@ def _day_first(s: pd.Series, name, notes: list) -> bool | None:
         warnings.simplefilter('ignore')
         reg = {df: _regular(pd.to_datetime(s, dayfirst=df, errors='coerce')) for df in (True, False)}
     if reg[True] != reg[False]:
-        notes.append(f"dates in {name!r} such as {ex!r} read {'day' if reg[True] else 'month'}-first: the only reading "
-                     'that gives a regular frequency')
+        notes.append(f"dates in {name!r} such as {ex!r} read {'day' if reg[True] else 'month'}-first: the only "
+                     'reading that gives a regular frequency')
         return reg[True]
-    raise ValueError(f'the dates in {name!r} are ambiguous: {ex!r} could be day-first (dd/mm) or month-first (mm/dd) and '
-                     'both readings fit the data; write them as YYYY-MM-DD, or parse them yourself with '
+    raise ValueError(f'the dates in {name!r} are ambiguous: {ex!r} could be day-first (dd/mm) or month-first (mm/dd) '
+                     'and both readings fit the data; write them as YYYY-MM-DD, or parse them yourself with '
                      f'pd.to_datetime(df[{name!r}], dayfirst=True or False) and pass the frame')
 
-def _to_ds(s: pd.Series, name, notes: list | None = None) -> pd.Series:
+# %% ../nbs/00_data.ipynb #fb7facfd
+def _to_ds(s: pd.Series,  # the time column: text, periods, datetimes or integers
+           name,  # its name, for messages
+           notes: list | None = None,  # what was guessed (the day-first reading); appended to
+          ) -> pd.Series:  # datetimes, or `s` unchanged when it needs no parsing
+    "Parse a text or period time column as datetimes"
     if _is_text(s) and not isinstance(s.dtype, pd.CategoricalDtype) or isinstance(s.dtype, pd.PeriodDtype):
         if isinstance(s.dtype, pd.PeriodDtype): return s.dt.to_timestamp()
         dayfirst = _day_first(s, name, [] if notes is None else notes)
@@ -172,12 +191,13 @@ def _to_ds(s: pd.Series, name, notes: list | None = None) -> pd.Series:
                 warnings.simplefilter('ignore')  # pandas warns when a format it guesses disagrees with dayfirst
                 return pd.to_datetime(s, dayfirst=dayfirst)
         except (TypeError, ValueError) as e:
-            raise ValueError(f'could not parse the time column {name!r} as dates ({e}); convert it with pd.to_datetime '
-                             'or pass time_col= to pick another column') from None
+            raise ValueError(f'could not parse the time column {name!r} as dates ({e}); convert it with '
+                             'pd.to_datetime or pass time_col= to pick another column') from None
     return s
 
-# %% ../nbs/00_data.ipynb #25f84213
-def _csv_options(path) -> dict:
+# %% ../nbs/00_data.ipynb #b32a577b
+def _csv_options(path,  # a CSV file
+                ) -> dict:  # `sep` and `decimal` for `pd.read_csv`; {} for comma-separated files
     "`pd.read_csv` options for a file whose header row is separated by ';' or tabs (then decimal commas are common)"
     with open(path, 'rb') as f: text = f.read(1 << 16).decode('utf-8', errors='replace')
     lines = [l for l in text.splitlines() if l.strip()][:50]
@@ -188,7 +208,9 @@ def _csv_options(path) -> dict:
             return {'sep': sep, 'decimal': ',' if any(comma.search(l) for l in lines[1:]) else '.'}
     return {}
 
-def _read_csv(path, notes: list) -> pd.DataFrame:
+def _read_csv(path,  # a CSV file
+              notes: list,  # what was guessed; 'read CSV ...' is appended
+             ) -> pd.DataFrame:  # the file's table, as pandas reads it
     "Read a CSV file, refusing the layouts pandas would silently misread"
     name = os.path.basename(os.fspath(path))
     if os.path.isdir(path):
@@ -199,27 +221,161 @@ def _read_csv(path, notes: list) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise ValueError(f'could not read {os.fspath(path)!r} as CSV ({str(e).splitlines()[0]}); '
                          'pass a comma-separated text file with a header row') from None
-    if not isinstance(data.index, pd.RangeIndex):  # more fields per row than in the header: pandas made them row labels
+    if not isinstance(data.index, pd.RangeIndex):  # more fields per row than in the header: pandas made row labels
         with open(path, encoding='utf-8', errors='replace') as f:
             row = next((l for i, l in enumerate(f) if i and l.strip()), '').strip()  # the first data row
-        raise ValueError(f'could not read {name!r} as CSV: its rows have more fields than its header row (e.g. {row!r}), '
-                         'so columns would be misaligned; check the separator (use "," with "." decimals, or ";" with '
-                         'decimal commas) and give every column a header')
+        raise ValueError(f'could not read {name!r} as CSV: its rows have more fields than its header row (e.g. '
+                         f'{row!r}), so columns would be misaligned; check the separator (use "," with "." decimals, '
+                         'or ";" with decimal commas) and give every column a header')
     sep = {';': 'semicolons', '\t': 'tabs'}.get(opts.get('sep'))
     how = f" (separated by {sep}{', decimal commas' if opts.get('decimal') == ',' else ''})" if sep else ''
     notes.append(f'read CSV {name!r}{how}')
     return data
 
-def _drop_row_numbers(df: pd.DataFrame, notes: list) -> pd.DataFrame:
+# %% ../nbs/00_data.ipynb #33fa0075
+def _drop_row_numbers(df: pd.DataFrame,  # a frame as read from a CSV file
+                      notes: list,  # what was guessed; appended to when columns are dropped
+                     ) -> pd.DataFrame:  # `df` without the row-number columns
     "Drop the unnamed integer column `to_csv` writes for the index (`Unnamed: 0`): row labels, not a series"
     drop = [c for c in df.columns if re.fullmatch(r'Unnamed: \d+', str(c)) and pd.api.types.is_integer_dtype(df[c])
             and df[c].is_unique]  # row labels, possibly shuffled or filtered
     if drop: notes.append(f'dropped {drop}: the row numbers an index written by to_csv leaves, not a series')
     return df.drop(columns=drop)
 
+# %% ../nbs/00_data.ipynb #9a185cdb
+def _multiindex_frame(s: pd.Series,  # values indexed by two levels (id, time)
+                     ) -> pd.DataFrame:  # the levels as columns, the values as a column named after `s` (or 'y')
+    "A Series with an (id, time) MultiIndex as a frame, to be read like any long frame"
+    if s.index.nlevels != 2: raise ValueError('a Series with a MultiIndex needs exactly 2 levels (id, time)')
+    return s.rename('y' if s.name is None else s.name).reset_index()
 
-# %% ../nbs/00_data.ipynb #58d0e903
-def _finish(out: pd.DataFrame, notes: list, verbose: bool) -> pd.DataFrame:
+def _series_to_long(s: pd.Series,  # one series: datetime, period or integer index
+                    notes: list,  # what was guessed; appended to
+                   ) -> pd.DataFrame:  # long frame `unique_id, ds, y`, `unique_id` the Series' name (or 'series')
+    "One Series as one long series: index -> ds, values -> y"
+    name = 'series' if s.name is None else s.name
+    index = s.index.to_timestamp() if isinstance(s.index, pd.PeriodIndex) else s.index
+    ds = _to_ds(pd.Series(index, name='index'), 'index')
+    notes.append(f"Series: index -> ds, values -> y, unique_id={name!r}")
+    return pd.DataFrame({'unique_id': name, 'ds': ds.array, 'y': s.array})
+
+# %% ../nbs/00_data.ipynb #630bab19
+def _index_to_column(df: pd.DataFrame,  # any frame
+                     notes: list,  # what was guessed; appended to when the index moves
+                    ) -> pd.DataFrame:  # `df` with a named, datetime or period index as its first column
+    "Move a meaningful index (named, or of timestamps) into a column; a default row index stays"
+    if isinstance(df.index, pd.RangeIndex): return df
+    if df.index.name is None and not isinstance(df.index, (pd.DatetimeIndex, pd.PeriodIndex)): return df
+    df = df.reset_index(names=df.index.name or 'ds')
+    notes.append(f'index {df.columns[0]!r} -> column')
+    return df
+
+# %% ../nbs/00_data.ipynb #5d04a777
+def _time_column(df: pd.DataFrame,  # any frame (its index already a column)
+                 time_col: str | None,  # the time column, or None to guess it
+                 notes: list,  # what was guessed; appended to
+                ) -> tuple[str | None, pd.Series]:  # (the time column, None for none; the timestamps `ds`)
+    "Find and parse the time column; with none, the row number is the time"
+    if time_col is None:
+        time_col = _guess_time_col(df)
+        if time_col is not None and time_col != 'ds': notes.append(f'time column {time_col!r} -> ds')
+    if time_col is not None: return time_col, _to_ds(df[time_col], time_col, notes)
+    notes.append('no time column found: the row number -> integer ds')
+    return None, pd.Series(np.arange(len(df)), name='ds')
+
+# %% ../nbs/00_data.ipynb #63312e1b
+def _id_column(df: pd.DataFrame,  # any frame
+               rest: list,  # its columns other than the time column
+               id_col: str | None,  # the id column, or None to guess it
+               target_col: str | None,  # the target column, never taken for the id
+               notes: list,  # what was guessed; appended to
+              ) -> str | None:  # the id column (the frame is long), None when there is none (one series or wide)
+    "The column that identifies the series: given, `unique_id`, or the one text column left"
+    if id_col is not None: return id_col
+    text = [c for c in rest if _is_text(df[c]) and c != target_col]
+    if 'unique_id' in rest: return 'unique_id'
+    if len(text) > 1:
+        raise ValueError(f'several text columns {text} could identify the series; pass id_col= (or drop the others)')
+    if text: notes.append(f'id column {text[0]!r} -> unique_id')
+    return text[0] if text else None
+
+def _target_column(df: pd.DataFrame,  # a long frame
+                   rest: list,  # its columns other than the time and id columns
+                   id_col: str,  # the id column, for messages
+                   notes: list,  # what was guessed; appended to
+                  ) -> str:  # the target column
+    "The column to forecast in a long frame: `y`, else the one numeric column left"
+    num = [c for c in rest if pd.api.types.is_numeric_dtype(df[c])]
+    if 'y' in rest: return 'y'
+    if len(num) == 1:
+        notes.append(f'target column {num[0]!r} -> y')
+        return num[0]
+    if not rest:
+        bad = df[id_col].dropna().astype(str).iloc[0] if df[id_col].notna().any() else None
+        raise ValueError(f'found no numeric column to forecast: {id_col!r} holds text such as {bad!r}; '
+                         f'fix the non-numeric values or pass target_col= and id_col=')
+    raise ValueError(f'cannot tell which of the columns {rest} is the target; pass target_col=')
+
+# %% ../nbs/00_data.ipynb #3185165f
+def _with_others(out: pd.DataFrame, df: pd.DataFrame, others: list) -> pd.DataFrame:  # `out` + `df[others]`
+    "Append the columns `others` of `df` to `out`, row by row"
+    return pd.concat([out, df[others].reset_index(drop=True)], axis=1)
+
+def _long_frame(df: pd.DataFrame,  # a long frame
+                ds: pd.Series,  # its parsed timestamps
+                id_col: str,  # its id column
+                target_col: str | None,  # its target column, or None to guess it
+                rest: list,  # its columns other than the time column
+                notes: list,  # what was guessed; appended to
+               ) -> pd.DataFrame:  # long frame `unique_id, ds, y, *other columns`
+    "Rename a long frame's id, time and target columns; keep the others as exogenous"
+    rest = [c for c in rest if c != id_col]
+    if target_col is None: target_col = _target_column(df, rest, id_col, notes)
+    others = [c for c in rest if c != target_col]
+    out = pd.DataFrame({'unique_id': df[id_col].array, 'ds': ds.array, 'y': df[target_col].array})
+    if others: notes.append(f'other columns kept: {others}')
+    return _with_others(out, df, others)
+
+def _one_series(df: pd.DataFrame,  # a frame holding one series: `target_col` and exogenous columns
+                ds: pd.Series,  # its parsed timestamps
+                target_col: str,  # the target column, also the series' name
+                rest: list,  # its columns other than the time column
+                notes: list,  # what was guessed; appended to
+               ) -> pd.DataFrame:  # long frame `unique_id, ds, y, *other columns`
+    "One series named after its target column; the other columns kept as exogenous"
+    others = [c for c in rest if c != target_col]
+    out = pd.DataFrame({'unique_id': target_col, 'ds': ds.array, 'y': df[target_col].array})
+    notes.append(f'one series unique_id={target_col!r}' + (f', other columns kept: {others}' if others else ''))
+    return _with_others(out, df, others)
+
+# %% ../nbs/00_data.ipynb #ca216beb
+def _wide_frame(df: pd.DataFrame,  # a wide frame: one numeric column per series
+                ds: pd.Series,  # its parsed timestamps
+                rest: list,  # its columns other than the time column
+                notes: list,  # what was guessed; appended to
+               ) -> pd.DataFrame:  # long frame `unique_id, ds, y`, one series per numeric column
+    "Stack a wide frame's numeric columns into series, dropping their leading and trailing NaN padding"
+    cols = [c for c in rest if pd.api.types.is_numeric_dtype(df[c])]
+    if not cols: raise ValueError(f'no numeric column to use as a series among {rest}; pass target_col=')
+    if len(cols) < len(rest): notes.append(f'non-numeric columns dropped: {[c for c in rest if c not in cols]}')
+    vals = df[cols].to_numpy(dtype='float64').T  # [n_series, T]
+    valid = ~np.isnan(vals)
+    keep = (np.maximum.accumulate(valid, axis=1)
+            & np.maximum.accumulate(valid[:, ::-1], axis=1)[:, ::-1])  # [n_series, T], False on the padding
+    out = pd.DataFrame({'unique_id': np.repeat(np.asarray(cols, dtype=object), len(df))[keep.ravel()],
+                        'ds': ds.take(np.tile(np.arange(len(df)), len(cols))[keep.ravel()]).array, 'y': vals[keep]})
+    if len(cols) > 1:
+        notes.append(f'wide frame: {len(cols)} series, one per column {cols[:5]}{" ..." if len(cols) > 5 else ""}')
+    else: notes.append(f'value column {cols[0]!r} -> y, unique_id={cols[0]!r}')
+    if not keep.all(): notes.append(f'dropped {int((~keep).sum())} leading/trailing NaN padding values')
+    return out
+
+# %% ../nbs/00_data.ipynb #d38fd8f4
+def _finish(out: pd.DataFrame,  # the long frame built by one of the steps above
+            notes: list,  # what was guessed
+            verbose: bool,  # print the notes?
+           ) -> pd.DataFrame:  # `out`, numeric `y` as float64, the notes in `.attrs['read_series']`
+    "Make `y` float64 and record (and print, when `verbose`) what was guessed"
     if pd.api.types.is_numeric_dtype(out['y']): out['y'] = out['y'].astype('float64')
     out.attrs['read_series'] = '; '.join(notes) if notes else 'already in long format'
     if verbose and notes: print('read_series:', out.attrs['read_series'])
@@ -235,77 +391,24 @@ def read_series(path_or_frame: str | os.PathLike | pd.Series | pd.DataFrame,  # 
     data, notes = path_or_frame, []
     if isinstance(data, (str, os.PathLike)): data = _read_csv(data, notes)
     if isinstance(data, (pd.Series, pd.DataFrame)) and len(data) == 0:
-        raise ValueError(f'{"the CSV file" if notes else "the " + type(data).__name__} has no rows; pass at least one observation')
-    if isinstance(data, pd.Series) and isinstance(data.index, pd.MultiIndex):
-        if data.index.nlevels != 2: raise ValueError('a Series with a MultiIndex needs exactly 2 levels (id, time)')
-        data = data.rename('y' if data.name is None else data.name).reset_index()
-    if isinstance(data, pd.Series):
-        name = 'series' if data.name is None else data.name
-        index = data.index.to_timestamp() if isinstance(data.index, pd.PeriodIndex) else data.index
-        ds = _to_ds(pd.Series(index, name='index'), 'index')
-        out = pd.DataFrame({'unique_id': name, 'ds': ds.array, 'y': data.array})
-        notes.append(f"Series: index -> ds, values -> y, unique_id={name!r}")
-        return _finish(out, notes, verbose)
+        what = 'the CSV file' if notes else f'the {type(data).__name__}'
+        raise ValueError(f'{what} has no rows; pass at least one observation')
+    if isinstance(data, pd.Series) and isinstance(data.index, pd.MultiIndex): data = _multiindex_frame(data)
+    if isinstance(data, pd.Series): return _finish(_series_to_long(data, notes), notes, verbose)
     if not isinstance(data, pd.DataFrame):
-        raise TypeError(f'read_series takes a CSV path, a pd.Series or a pd.DataFrame, got {type(path_or_frame).__name__}')
+        raise TypeError(f'read_series takes a CSV path, a pd.Series or a pd.DataFrame, '
+                        f'got {type(path_or_frame).__name__}')
     df = _drop_row_numbers(data, notes)
     for c in (id_col, time_col, target_col):
         if c is not None and c not in df.columns and c != df.index.name:
             raise ValueError(f'column {c!r} not found; the columns are {list(df.columns)}')
-    # a time (or otherwise meaningful) index becomes a column
-    if not isinstance(df.index, pd.RangeIndex) and (df.index.name is not None or isinstance(df.index, (pd.DatetimeIndex, pd.PeriodIndex))):
-        df = df.reset_index(names=df.index.name or 'ds')
-        notes.append(f'index {df.columns[0]!r} -> column')
-    # time column
-    if time_col is None:
-        time_col = _guess_time_col(df)
-        if time_col is not None and time_col != 'ds': notes.append(f'time column {time_col!r} -> ds')
-    if time_col is None:
-        ds = pd.Series(np.arange(len(df)), name='ds')
-        notes.append('no time column found: the row number -> integer ds')
-    else:
-        ds = _to_ds(df[time_col], time_col, notes)
+    df = _index_to_column(df, notes)
+    time_col, ds = _time_column(df, time_col, notes)
     rest = [c for c in df.columns if c != time_col]
-    # id column: given, 'unique_id', or the one text column left -> long; none -> one or many series (wide)
-    if id_col is None:
-        text = [c for c in rest if _is_text(df[c]) and c != target_col]
-        if 'unique_id' in rest: id_col = 'unique_id'
-        elif len(text) == 1:
-            id_col = text[0]; notes.append(f'id column {id_col!r} -> unique_id')
-        elif len(text) > 1:
-            raise ValueError(f'several text columns {text} could identify the series; pass id_col= (or drop the others)')
-    if id_col is not None:  # long
-        rest = [c for c in rest if c != id_col]
-        if target_col is None:
-            num = [c for c in rest if pd.api.types.is_numeric_dtype(df[c])]
-            if 'y' in rest: target_col = 'y'
-            elif len(num) == 1: target_col = num[0]; notes.append(f'target column {target_col!r} -> y')
-            elif not rest:
-                bad = df[id_col].dropna().astype(str).iloc[0] if df[id_col].notna().any() else None
-                raise ValueError(f'found no numeric column to forecast: {id_col!r} holds text such as {bad!r}; '
-                                 f'fix the non-numeric values or pass target_col= and id_col=')
-            else: raise ValueError(f'cannot tell which of the columns {rest} is the target; pass target_col=')
-        others = [c for c in rest if c != target_col]
-        out = pd.DataFrame({'unique_id': df[id_col].array, 'ds': ds.array, 'y': df[target_col].array})
-        out = pd.concat([out, df[others].reset_index(drop=True)], axis=1)
-        if others: notes.append(f'other columns kept: {others}')
-    elif target_col is not None:  # one series with exogenous columns
-        others = [c for c in rest if c != target_col]
-        out = pd.DataFrame({'unique_id': target_col, 'ds': ds.array, 'y': df[target_col].array})
-        out = pd.concat([out, df[others].reset_index(drop=True)], axis=1)
-        notes.append(f'one series unique_id={target_col!r}' + (f', other columns kept: {others}' if others else ''))
-    else:  # wide: every numeric column is a series
-        cols = [c for c in rest if pd.api.types.is_numeric_dtype(df[c])]
-        if not cols: raise ValueError(f'no numeric column to use as a series among {rest}; pass target_col=')
-        if len(cols) < len(rest): notes.append(f'non-numeric columns dropped: {[c for c in rest if c not in cols]}')
-        vals = df[cols].to_numpy(dtype='float64').T  # [n_series, T]
-        valid = ~np.isnan(vals)
-        keep = np.maximum.accumulate(valid, axis=1) & np.maximum.accumulate(valid[:, ::-1], axis=1)[:, ::-1]  # drop padding
-        out = pd.DataFrame({'unique_id': np.repeat(np.asarray(cols, dtype=object), len(df))[keep.ravel()],
-                            'ds': ds.take(np.tile(np.arange(len(df)), len(cols))[keep.ravel()]).array, 'y': vals[keep]})
-        if len(cols) > 1: notes.append(f'wide frame: {len(cols)} series, one per column {cols[:5]}{" ..." if len(cols) > 5 else ""}')
-        else: notes.append(f'value column {cols[0]!r} -> y, unique_id={cols[0]!r}')
-        if not keep.all(): notes.append(f'dropped {int((~keep).sum())} leading/trailing NaN padding values')
+    id_col = _id_column(df, rest, id_col, target_col, notes)
+    if id_col is not None: out = _long_frame(df, ds, id_col, target_col, rest, notes)
+    elif target_col is not None: out = _one_series(df, ds, target_col, rest, notes)
+    else: out = _wide_frame(df, ds, rest, notes)
     return _finish(out, notes, verbose)
 
 # %% ../nbs/00_data.ipynb #62070ada
@@ -315,31 +418,38 @@ def _describe(x) -> str:
 def _prepare_ds(ds: pd.Series, name: str) -> pd.Series:
     "`ds` as datetime64 or int64, or a ValueError naming the problem"
     if ds.isna().any():
-        raise ValueError(f'column {name!r} has {int(ds.isna().sum())} missing timestamps (first at row {int(np.flatnonzero(ds.isna())[0])}); '
+        first = int(np.flatnonzero(ds.isna())[0])
+        raise ValueError(f'column {name!r} has {int(ds.isna().sum())} missing timestamps (first at row {first}); '
                          'drop those rows or fill them')
     if pd.api.types.is_datetime64_any_dtype(ds): return ds
     if pd.api.types.is_integer_dtype(ds) and not pd.api.types.is_bool_dtype(ds): return ds.astype('int64')
     if ds.dtype == object:
+        integer = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)
         kinds = ds.map(lambda v: 'datetime' if isinstance(v, (datetime.date, np.datetime64))
-                       else 'integer' if isinstance(v, (int, np.integer)) and not isinstance(v, bool) else type(v).__name__)
+                       else 'integer' if integer(v) else type(v).__name__)
         found = list(dict.fromkeys(kinds))
         if len(found) > 1:
             first = {k: ds[kinds == k].iloc[0] for k in found}
-            raise ValueError(f'column {name!r} mixes timestamp types {found} (e.g. {", ".join(repr(v) for v in first.values())}); '
+            raise ValueError(f'column {name!r} mixes timestamp types {found} '
+                             f'(e.g. {", ".join(repr(v) for v in first.values())}); '
                              'use one type: pd.to_datetime for dates, astype("int64") for integer steps')
         if found == ['integer']: return ds.astype('int64')
         if found == ['datetime']:
             try: return pd.to_datetime(ds)
             except (TypeError, ValueError):
                 tz = sorted({str(getattr(v, 'tzinfo', None)) for v in ds})
-                raise ValueError(f'column {name!r} mixes time zones {tz}; convert them to one, e.g. pd.to_datetime(df[{name!r}], utc=True)') from None
-        if found != ['str']: raise ValueError(f'column {name!r} holds {found[0]} values ({ds.iloc[0]!r}); it must hold datetimes or integers')
+                raise ValueError(f'column {name!r} mixes time zones {tz}; convert them to one, '
+                                 f'e.g. pd.to_datetime(df[{name!r}], utc=True)') from None
+        if found != ['str']:
+            raise ValueError(f'column {name!r} holds {found[0]} values ({ds.iloc[0]!r}); '
+                             'it must hold datetimes or integers')
     if _is_text(ds):
         raise ValueError(f'column {name!r} holds text ({ds.iloc[0]!r}), not timestamps; convert it with '
                          f'pd.to_datetime(df[{name!r}]) or use read_series')
     raise ValueError(f'column {name!r} has dtype {ds.dtype}; it must be datetime64 or integer '
                      f'(pd.to_datetime for dates, astype("int64") for whole-number steps)')
 
+# %% ../nbs/00_data.ipynb #c4beee32
 def _row_series(indptr: np.ndarray, i) -> int:  # series index of global row i
     return int(np.searchsorted(indptr, i, side='right') - 1)
 
@@ -354,18 +464,21 @@ def _infer_one(v: np.ndarray) -> str | None:  # datetime64 values of one series 
         except (TypeError, ValueError): return None
     return None if f is None else normalize_freq(getattr(f, 'freqstr', f))
 
+# %% ../nbs/00_data.ipynb #83a674f2
 def _infer_sorted(ds: pd.Series, indptr: np.ndarray, ids) -> tuple[str | int, str]:  # (freq, series it came from)
     lengths = np.diff(indptr)
     order = np.argsort(-lengths, kind='stable')
     if pd.api.types.is_integer_dtype(ds):
         s = order[0]
-        if lengths[s] < 2: raise ValueError("cannot infer the step of integer ds: every series has one row; pass freq= (an int step)")
+        if lengths[s] < 2:
+            raise ValueError("cannot infer the step of integer ds: every series has one row; pass freq= (an int step)")
         steps, counts = np.unique(np.diff(ds.to_numpy()[indptr[s]:indptr[s + 1]]), return_counts=True)
         return int(steps[np.argmax(counts)]), ids[s]  # the most common step (the smallest on ties)
     infer = _infer_one
     candidates = [s for s in order[:3] if lengths[s] >= 3]
     if not candidates:
-        raise ValueError('cannot infer the frequency of ds: every series has fewer than 3 timestamps; pass freq= (e.g. "D", "MS")')
+        raise ValueError('cannot infer the frequency of ds: every series has fewer than 3 timestamps; '
+                         'pass freq= (e.g. "D", "MS")')
     values = ds.to_numpy()
     for s in candidates:
         f = infer(values[indptr[s]:indptr[s + 1]])
@@ -374,9 +487,11 @@ def _infer_sorted(ds: pd.Series, indptr: np.ndarray, ids) -> tuple[str | int, st
     i = int(np.argmin(np.diff(v)))
     for lo in (0, len(v) // 2, len(v) - 3, i, i - 1):  # three consecutive timestamps: start, middle, end, smallest step
         if 0 <= lo and lo + 3 <= len(v) and (f := infer(v[lo:lo + 3])) is not None: return f, ids[order[0]]
-    raise ValueError(f'cannot infer the frequency of ds: series {ids[order[0]]!r} is irregular (starts {", ".join(map(_describe, pd.DatetimeIndex(v[:3])))}); '
+    starts = ", ".join(map(_describe, pd.DatetimeIndex(v[:3])))
+    raise ValueError(f'cannot infer the frequency of ds: series {ids[order[0]]!r} is irregular (starts {starts}); '
                      'pass freq= (e.g. "D", "MS") to see where it breaks')
 
+# %% ../nbs/00_data.ipynb #efa79fef
 def _missing_between(prev, got, freq, show: int = 3) -> str:
     "The timestamps strictly between two rows: 'a is missing', 'a and b are missing', 'a, b, c and 9 more are missing'"
     off = freq if isinstance(freq, int) else to_offset(freq)
@@ -392,10 +507,26 @@ def _missing_between(prev, got, freq, show: int = 3) -> str:
     if n > show: return f'{", ".join(names)} and {n - show} more are missing'
     return f'{", ".join(names[:-1])} and {names[-1]} are missing'
 
+def _check_own_freq(v: np.ndarray,  # [n] timestamps of the series that broke the grid
+                    sid,  # its id
+                    freq: str | int,  # the frequency it should follow
+                    source: str,  # the series `freq` was inferred from ('' when it was passed)
+                   ) -> None:
+    "Raise if the series is regular at a frequency of its own, other than `freq`"
+    integer = isinstance(freq, int)
+    steps = np.unique(np.diff(v)) if integer else None
+    own = (int(steps[0]) if len(steps) == 1 else None) if integer else _infer_one(v) if len(v) >= 3 else None
+    if own is not None and own != freq and source:
+        raise ValueError(f'series {sid!r} has frequency {own!r} but series {source!r} has {freq!r}: all series '
+                         'must share one frequency; resample them to one, or forecast them separately')
+    if own is not None and own != freq:
+        raise ValueError(f'series {sid!r} has frequency {own!r}, not freq={freq!r}; resample it to {freq!r} '
+                         'or pass the right freq=')
+
+# %% ../nbs/00_data.ipynb #d08e7461
 def _check_grid(ds: pd.Series, indptr: np.ndarray, ids, freq, source: str = '') -> None:
     "Raise if some series does not step by exactly `freq` from one row to the next"
-    n = len(ds)
-    same = np.ones(max(n - 1, 0), bool)
+    same = np.ones(max(len(ds) - 1, 0), bool)
     same[indptr[1:-1] - 1] = False  # pairs that cross a series boundary
     integer = isinstance(freq, int)
     if integer:
@@ -403,8 +534,7 @@ def _check_grid(ds: pd.Series, indptr: np.ndarray, ids, freq, source: str = '') 
         nxt, exp = v[1:], v[:-1] + freq
         off_grid_first = np.zeros(len(indptr) - 1, bool)
     else:
-        off = to_offset(freq)
-        idx = pd.DatetimeIndex(ds)
+        off, idx = to_offset(freq), pd.DatetimeIndex(ds)
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
             nxt, exp = idx[1:], idx[:-1] + off
@@ -414,18 +544,11 @@ def _check_grid(ds: pd.Series, indptr: np.ndarray, ids, freq, source: str = '') 
     hint = f' (frequency inferred from series {source!r}; pass freq= if that is wrong)' if source else ''
     if off_grid_first.any() or len(bad):  # is the culprit regular at a frequency of its own?
         s = int(np.flatnonzero(off_grid_first)[0]) if off_grid_first.any() else _row_series(indptr, int(bad[0]))
-        v = ds.to_numpy()[indptr[s]:indptr[s + 1]]
-        steps = np.unique(np.diff(v)) if integer else None
-        own = (int(steps[0]) if len(steps) == 1 else None) if integer else _infer_one(v) if len(v) >= 3 else None
-        if own is not None and own != freq and source:
-            raise ValueError(f'series {ids[s]!r} has frequency {own!r} but series {source!r} has {freq!r}: all series must share '
-                             'one frequency; resample them to one, or forecast them separately')
-        if own is not None and own != freq:
-            raise ValueError(f'series {ids[s]!r} has frequency {own!r}, not freq={freq!r}; resample it to {freq!r} or pass the right freq=')
+        _check_own_freq(ds.to_numpy()[indptr[s]:indptr[s + 1]], ids[s], freq, source)
     if off_grid_first.any():
         s = int(np.flatnonzero(off_grid_first)[0])
-        raise ValueError(f'series {ids[s]!r} starts at {_describe(pd.Timestamp(ds.iloc[indptr[s]]))}, which is not on the grid of '
-                         f'freq={freq!r}{hint}; pass the right freq= or resample the series')
+        raise ValueError(f'series {ids[s]!r} starts at {_describe(pd.Timestamp(ds.iloc[indptr[s]]))}, which is not on '
+                         f'the grid of freq={freq!r}{hint}; pass the right freq= or resample the series')
     if len(bad):
         i = int(bad[0]); s = _row_series(indptr, i)
         prev, got, want = ds.iloc[i], ds.iloc[i + 1], exp[i]
@@ -434,12 +557,14 @@ def _check_grid(ds: pd.Series, indptr: np.ndarray, ids, freq, source: str = '') 
         on_grid = got > want and (integer and (got - prev) % freq == 0 or not integer and (got + off) - off == got)
         if on_grid:
             raise ValueError(f'series {ids[s]!r} has a gap: {_missing_between(prev, got, freq)} '
-                             f'(after {_describe(prev)} comes {_describe(got)}) for freq={freq!r}{more}{hint}; add the missing rows with '
-                             f'fill_gaps(df, freq={freq!r}) (their y is NaN) or pass the right freq=')
-        raise ValueError(f'series {ids[s]!r} does not follow freq={freq!r}{hint}: {_describe(got)} comes after {_describe(prev)} '
+                             f'(after {_describe(prev)} comes {_describe(got)}) for freq={freq!r}{more}{hint}; '
+                             f'add the missing rows with fill_gaps(df, freq={freq!r}) (their y is NaN) '
+                             'or pass the right freq=')
+        raise ValueError(f'series {ids[s]!r} does not follow freq={freq!r}{hint}: {_describe(got)} comes after '
+                         f'{_describe(prev)} '
                          f'(expected {_describe(want)}){more}; pass the right freq= or resample the series')
 
-# %% ../nbs/00_data.ipynb #c47fe335
+# %% ../nbs/00_data.ipynb #a7c1bbd1
 def _check_values(out: pd.DataFrame, col: str, indptr, ids, id_col='unique_id', time_col='ds',
                   allow_missing: bool = False) -> pd.Series:
     "`out[col]` as float64, or a ValueError naming the first non-numeric, infinite or (unless allowed) missing value"
@@ -450,24 +575,28 @@ def _check_values(out: pd.DataFrame, col: str, indptr, ids, id_col='unique_id', 
                          f'convert it with pd.to_numeric(df[{col!r}])')
     if _is_text(s):  # numbers stored as objects are fine, text (even '1.5') is not
         s = s.astype(object)
-        x = pd.to_numeric(s.where(~s.map(lambda v: isinstance(v, str)), 'text'), errors='coerce').to_numpy(dtype='float64', na_value=np.nan)
+        x = pd.to_numeric(s.where(~s.map(lambda v: isinstance(v, str)), 'text'), errors='coerce')
+        x = x.to_numpy(dtype='float64', na_value=np.nan)
     else: x = s.to_numpy(dtype='float64', na_value=np.nan)
     bad = np.isnan(x) & s.notna().to_numpy()
     if bad.any():
         junk = bad & pd.to_numeric(s, errors='coerce').isna().to_numpy()  # text that is not even a number
         i = int(np.flatnonzero(junk if junk.any() else bad)[0])
         raise ValueError(f'column {col!r} must be numeric: {where(i)} holds {s.iloc[i]!r}; '
-                         + (f'convert it with pd.to_numeric(df[{col!r}], errors="coerce") and handle the NaNs' if junk.any()
-                            else f'its numbers are stored as text: convert it with pd.to_numeric(df[{col!r}])'))
+                         + (f'convert it with pd.to_numeric(df[{col!r}], errors="coerce") and handle the NaNs'
+                            if junk.any() else
+                            f'its numbers are stored as text: convert it with pd.to_numeric(df[{col!r}])'))
     bad = np.flatnonzero(np.isinf(x) if allow_missing else ~np.isfinite(x))
     if len(bad) and allow_missing:
         raise ValueError(f'column {col!r} has {len(bad)} infinite values; the first is {where(bad[0])} ({x[bad[0]]}); '
                          'replace them with NaN (a missing value) or a finite number')
     if len(bad):
-        raise ValueError(f'column {col!r} has {len(bad)} non-finite values (NaN/inf); the first is {where(bad[0])} ({x[bad[0]]}); '
+        raise ValueError(f'column {col!r} has {len(bad)} non-finite values (NaN/inf); '
+                         f'the first is {where(bad[0])} ({x[bad[0]]}); '
                          'fill them (e.g. interpolate) or drop those rows')
     return pd.Series(x, index=out.index, name=col)
 
+# %% ../nbs/00_data.ipynb #0847ef07
 def _check_some_observed(y: pd.Series, indptr, ids):
     "Raise if some series has no observed (non-NaN) `y` at all"
     n_obs = np.add.reduceat(y.notna().to_numpy(), indptr[:-1])  # [S] observed values per series
@@ -496,6 +625,37 @@ def _resolve_freq(ds: pd.Series, indptr, ids, freq) -> tuple[str | int, str]:  #
         raise ValueError(f'freq={freq!r} does not match the {"integer" if integer else "datetime"} ds; {fix}')
     return freq, ''
 
+# %% ../nbs/00_data.ipynb #0e79ac32
+def _check_args(df, h, input_size, exog_cols) -> None:
+    "Raise unless `df` is a non-empty DataFrame, `h` and `input_size` non-negative ints, `exog_cols` a list of names"
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f'check_df expects a pandas DataFrame in long format, got {type(df).__name__}; '
+                        'convert it with read_series')
+    for k, v in (('h', h), ('input_size', input_size)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+            raise ValueError(f'{k}={v!r} must be a non-negative integer')
+    if not isinstance(exog_cols, (list, tuple)) or not all(isinstance(c, str) for c in exog_cols):
+        raise TypeError(f'exog_cols must be a list of column names, got {exog_cols!r}')
+    if len(df) == 0: raise ValueError('df is empty (0 rows); pass a frame with at least one series')
+
+def _check_columns(df: pd.DataFrame, need: list, id_col: str, time_col: str, target_col: str) -> None:
+    "Raise unless `df` has the columns `need`, once each, no clash with the standard names, and every series id"
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise ValueError(f'df is missing column(s) {missing}; its columns are {list(df.columns)}. Rename them or pass '
+                         'id_col=/time_col=/target_col= (or convert with read_series)')
+    renames = {id_col: 'unique_id', time_col: 'ds', target_col: 'y'}
+    clash = [std for c, std in renames.items() if c != std and std in df.columns]
+    if clash:
+        raise ValueError(f'df has both the columns {clash} and the ones passed as id_col/time_col/target_col; '
+                         'drop or rename one')
+    if df.columns.duplicated().any():
+        raise ValueError(f'df has duplicate column names {list(df.columns[df.columns.duplicated()])}; rename them')
+    if df[id_col].isna().any():
+        first = int(np.flatnonzero(df[id_col].isna())[0])
+        raise ValueError(f'column {id_col!r} has missing series ids (first at row {first}); drop or fill them')
+
+# %% ../nbs/00_data.ipynb #0761b837
 def check_df(df: pd.DataFrame,  # long frame with `id_col`, `time_col`, `target_col` and optional exogenous columns
              h: int = 0,  # forecast horizon; every series needs at least `input_size + h` rows
              input_size: int = 0,  # input window length
@@ -507,26 +667,12 @@ def check_df(df: pd.DataFrame,  # long frame with `id_col`, `time_col`, `target_
              allow_missing: bool = False,  # let `y` and `exog_cols` hold NaN (missing values); never infinities
             ) -> tuple[pd.DataFrame, str | int]:  # (sorted copy with columns renamed to `unique_id, ds, y`, freq)
     "Validate a long frame and return a sorted, standardised copy and its frequency"
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f'check_df expects a pandas DataFrame in long format, got {type(df).__name__}; convert it with read_series')
-    for k, v in (('h', h), ('input_size', input_size)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0: raise ValueError(f'{k}={v!r} must be a non-negative integer')
-    if not isinstance(exog_cols, (list, tuple)) or not all(isinstance(c, str) for c in exog_cols):
-        raise TypeError(f'exog_cols must be a list of column names, got {exog_cols!r}')
-    if len(df) == 0: raise ValueError('df is empty (0 rows); pass a frame with at least one series')
-    need = [id_col, time_col, target_col, *exog_cols]
-    missing = [c for c in need if c not in df.columns]
-    if missing:
-        raise ValueError(f'df is missing column(s) {missing}; its columns are {list(df.columns)}. Rename them or pass '
-                         'id_col=/time_col=/target_col= (or convert with read_series)')
+    _check_args(df, h, input_size, exog_cols)
+    _check_columns(df, [id_col, time_col, target_col, *exog_cols], id_col, time_col, target_col)
     renames = {id_col: 'unique_id', time_col: 'ds', target_col: 'y'}
-    clash = [std for c, std in renames.items() if c != std and std in df.columns]
-    if clash: raise ValueError(f'df has both the columns {clash} and the ones passed as id_col/time_col/target_col; drop or rename one')
-    if df.columns.duplicated().any(): raise ValueError(f'df has duplicate column names {list(df.columns[df.columns.duplicated()])}; rename them')
-    if df[id_col].isna().any():
-        raise ValueError(f'column {id_col!r} has missing series ids (first at row {int(np.flatnonzero(df[id_col].isna())[0])}); drop or fill them')
     ds = _prepare_ds(df[time_col], time_col)
-    out = df.assign(**{time_col: ds}).rename(columns=renames).sort_values(['unique_id', 'ds'], kind='stable').reset_index(drop=True)
+    out = df.assign(**{time_col: ds}).rename(columns=renames)
+    out = out.sort_values(['unique_id', 'ds'], kind='stable').reset_index(drop=True)
     indptr = _indptr(out['unique_id'])
     ids = out['unique_id'].iloc[indptr[:-1]].tolist()  # python scalars, for messages
     out['y'] = _check_values(out, 'y', indptr, ids, allow_missing=allow_missing)
@@ -540,7 +686,8 @@ def check_df(df: pd.DataFrame,  # long frame with `id_col`, `time_col`, `target_
     if len(short):
         s, need = int(short[0]), f'input_size={input_size} + h={h}' if h else f'input_size={input_size}'
         raise ValueError(f'series {ids[s]!r} has {lengths[s]} rows, too short for {need} (needs {input_size + h}); '
-                         f'lower {"input_size or h" if h else "input_size"}, or drop the {len(short)} series shorter than {input_size + h}')
+                         f'lower {"input_size or h" if h else "input_size"}, '
+                         f'or drop the {len(short)} series shorter than {input_size + h}')
     return out, freq
 
 # %% ../nbs/00_data.ipynb #94ad8ce2
@@ -576,6 +723,7 @@ def _grid_steps(ds: pd.Series,  # [N] timestamps (datetime64 or int64), sorted w
     d = pos - pos[indptr[:-1]][sid]
     return np.where(on & (d % off.n == 0), d // off.n, -1), lambda s, k: grid[pos[indptr[:-1]][s] + k * off.n]
 
+# %% ../nbs/00_data.ipynb #4f207845
 def fill_gaps(df: pd.DataFrame,  # long frame with `id_col`, `time_col` and any other columns (any order)
               freq: str | int | None = None,  # offset alias or int step; inferred when None
               id_col: str = 'unique_id',  # series identifier column
@@ -620,22 +768,26 @@ def future_dates(last_ds: np.ndarray | pd.Series | pd.Index,  # [S] last timesta
     last = pd.Index(last_ds)
     if isinstance(freq, int):
         if not pd.api.types.is_integer_dtype(last):
-            raise ValueError(f'freq={freq} is an int step but last_ds has dtype {last.dtype}; pass an offset alias for dates')
+            raise ValueError(f'freq={freq} is an int step but last_ds has dtype {last.dtype}; '
+                             'pass an offset alias for dates')
         v = last.to_numpy().astype('int64')
         top = np.iinfo(np.int64).max
         if len(v) and int(v.max()) > top - freq * int(h):  # python ints: the check itself cannot overflow
-            raise ValueError(f'the future ds overflow int64: the last ds {int(v.max())} plus h={h} steps of {freq} exceeds '
-                             f'{top}; shift the integer ds to start near 0 (e.g. df.ds - df.ds.min())')
+            raise ValueError(f'the future ds overflow int64: the last ds {int(v.max())} plus h={h} steps of {freq} '
+                             f'exceeds {top}; shift the integer ds to start near 0 (e.g. df.ds - df.ds.min())')
         return v[:, None] + freq * np.arange(1, h + 1)  # [S] -> [S, h]
     if not pd.api.types.is_datetime64_any_dtype(last):
-        raise ValueError(f'freq={freq!r} is an offset alias but last_ds has dtype {last.dtype}; pass datetimes or an int step')
+        raise ValueError(f'freq={freq!r} is an offset alias but last_ds has dtype {last.dtype}; '
+                         'pass datetimes or an int step')
     off = to_offset(freq)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')  # PerformanceWarning of offsets pandas does not vectorise
-        try: return np.stack([(last + k * off).to_numpy() for k in range(1, h + 1)], axis=1).reshape(len(last), h)  # [S] -> [S, h]
+        try:  # [S] -> [S, h]
+            return np.stack([(last + k * off).to_numpy() for k in range(1, h + 1)], axis=1).reshape(len(last), h)
         except (OverflowError, pd.errors.OutOfBoundsDatetime):
             raise ValueError(f'the {h} timestamps after the last ds {last.max()} (freq={freq!r}) fall after '
-                             f'{pd.Timestamp.max}, the latest date pandas can represent; use a smaller h or shift the dates') from None
+                             f'{pd.Timestamp.max}, the latest date pandas can represent; '
+                             'use a smaller h or shift the dates') from None
 
 # %% ../nbs/00_data.ipynb #6568db72
 def make_future_dataframe(df: pd.DataFrame,  # long frame `unique_id, ds, ...` (any order)

@@ -13,22 +13,31 @@ import torch.nn.functional as F
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['level_to_quantiles', 'quantile_columns', 'MAE', 'MSE', 'Huber', 'MQLoss', 'DistributionLoss']
+__all__ = ['check_level', 'level_to_quantiles', 'bound_columns', 'quantile_columns', 'MAE', 'MSE', 'Huber', 'MQLoss',
+           'DistributionLoss']
 
 # %% ../nbs/04_losses.ipynb #2d782317
 def _fmt_level(l: float) -> str: return f"{round(l, 6):g}"  # the level as column names write it: 6 significant digits
 
-def _check_level(level) -> list[float]:
-    "`level` as a sorted list of distinct numbers strictly between 0 and 100, each with its own column names"
-    if isinstance(level, Real) and not isinstance(level, bool): level = (level,)
-    if isinstance(level, (str, bytes)) or not hasattr(level, '__iter__'):
-        raise TypeError(f"level must be numbers in percent such as (80, 90), got {level!r}")
-    lv = list(level)
-    bad = [l for l in lv if not isinstance(l, Real) or isinstance(l, bool) or not 0 < l < 100]
+def check_level(level,  # interval level(s) in percent: 90, or (80, 90)
+                named: bool = True,  # also require column names of its own for each level (6 significant digits)
+               ) -> list[float]:  # the levels sorted and distinct (as their column names spell them, if `named`)
+    "`level` checked: numbers strictly between 0 and 100, each with interval column names of its own when `named`"
+    if isinstance(level, np.ndarray) and level.ndim == 0: level = level.item()
+    if isinstance(level, (str, bytes)) or not (isinstance(level, Real) or hasattr(level, '__iter__')):
+        raise TypeError(f'level must be a number or a list of numbers in percent, e.g. level=[80, 95], got {level!r}')
+    lv = [level] if isinstance(level, Real) else list(level)
+    for l in lv:
+        if isinstance(l, (bool, np.bool_)) or not isinstance(l, Real):
+            raise TypeError(f'level must hold numbers in percent, e.g. level=[80, 95], got {l!r}')
+    bad = [l for l in lv if not 0 < l < 100]  # NaN too
     if bad or not lv:
-        raise ValueError(f"level must hold numbers strictly between 0 and 100 (percent), got {tuple(lv)}; "
-                         "for example level=(80, 90)")
-    return sorted({_named_level(float(l)) for l in lv})
+        raise ValueError(f"level must hold numbers strictly between 0 and 100 (percent), got {tuple(lv)}"
+                         + (f": level={bad[0]} is outside (0, 100)" if bad else '')
+                         + "; for example level=(80, 90) (a list works too, e.g. level=[80, 95])")
+    return sorted({_named_level(float(l)) if named else float(l) for l in lv})
+
+_check_level = check_level  # the former private name, still used by 09_forecaster
 
 def _named_level(l: float) -> float:
     "`l` as its column names spell it (`lo-<l>`, `hi-<l>`: 6 significant digits), or a ValueError if that changes it"
@@ -43,12 +52,19 @@ def _named_level(l: float) -> float:
 
 def level_to_quantiles(level) -> list[float]:  # interval levels in percent, e.g. (80, 90)
     "Quantiles for `level`: the median first, then the interval ends from lowest to highest"
-    lv = _check_level(level)
+    lv = check_level(level)
     lo = [(100 - l) / 200 for l in reversed(lv)]  # widest interval first: lo-90 < lo-80
     hi = [(100 + l) / 200 for l in lv]
     return [0.5] + lo + hi  # [0.5, 0.05, 0.1, 0.9, 0.95] for (80, 90)
 
 # %% ../nbs/04_losses.ipynb #fb813723
+def bound_columns(level: float,  # one interval level in percent, as `check_level` returns it
+                  alias: str = 'LSTM',  # the model's name, the column prefix
+                 ) -> tuple[str, str]:  # (`<alias>-lo-<level>`, `<alias>-hi-<level>`)
+    "Names of the lower and upper bound columns of the `level` interval (the level to 6 significant digits)"
+    name = _fmt_level(float(level))
+    return f'{alias}-lo-{name}', f'{alias}-hi-{name}'
+
 def quantile_columns(quantiles,  # quantiles in (0, 1), e.g. `level_to_quantiles(level)` or `loss.qs`
                      alias: str = 'LSTM',  # the model's name, the column prefix
                     ) -> list[str]:  # one name per quantile, same order
@@ -57,8 +73,8 @@ def quantile_columns(quantiles,  # quantiles in (0, 1), e.g. `level_to_quantiles
     for q in quantiles:
         if not 0 < q < 1: raise ValueError(f"quantiles must lie strictly between 0 and 1, got {q}")
         if math.isclose(q, 0.5): names.append(f'{alias}-median')
-        elif q < 0.5: names.append(f'{alias}-lo-{_fmt_level(100 - 200 * q)}')
-        else: names.append(f'{alias}-hi-{_fmt_level(200 * q - 100)}')
+        elif q < 0.5: names.append(bound_columns(100 - 200 * q, alias)[0])
+        else: names.append(bound_columns(200 * q - 100, alias)[1])
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise ValueError(f"quantiles {list(quantiles)} give the column {dup[0]!r} more than once: quantiles closer than "
@@ -148,7 +164,7 @@ class MQLoss(_Loss):
             qs = [0.5] + sorted(q for q in qs if not math.isclose(q, 0.5))  # median first, as for `level`
         self.qs = tuple(qs)
         self.level = tuple(sorted({round(abs(200 * q - 100), 6) for q in qs if not math.isclose(q, 0.5)}))
-        if quantiles is None: self._config = {'level': tuple(_check_level(level))}
+        if quantiles is None: self._config = {'level': tuple(check_level(level))}
         else: self._config = {'quantiles': tuple(float(q) for q in quantiles)}
         self.outputsize_multiplier = len(self.qs)
 

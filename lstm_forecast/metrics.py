@@ -10,34 +10,14 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from .losses import bound_columns, check_level, quantile_columns
+
 # %% auto #0
 __all__ = ['any_frame', 'mae', 'mse', 'rmse', 'mape', 'smape', 'mase', 'rmsse', 'quantile_loss', 'coverage', 'winkler_score',
            'evaluate']
 
 # %% ../nbs/06_metrics.ipynb #d3988109
 _RESERVED = ('unique_id', 'ds', 'cutoff', 'y')
-
-def _level_str(level) -> str:
-    "How a level is spelled in column names: 90 -> '90', 97.5 -> '97.5'"
-    l = float(level)
-    return str(int(l)) if l.is_integer() else str(l)
-
-def _check_levels(level) -> list:
-    "`level` as a list of coverages in percent, each strictly between 0 and 100"
-    if isinstance(level, (str, bytes)) or not (np.ndim(level) == 0 or hasattr(level, '__iter__')):
-        raise TypeError(f'level must be a number or a list of numbers in percent, e.g. level=[80, 95], got {level!r}')
-    levels = [level] if np.ndim(level) == 0 else list(level)
-    for l in levels:
-        if isinstance(l, (bool, np.bool_)) or not isinstance(l, (int, float, np.integer, np.floating)):
-            raise TypeError(f'level must hold numbers in percent, e.g. level=[80, 95], got {l!r}')
-        if not 0 < float(l) < 100:
-            raise ValueError(f'level={l} is outside (0, 100); pass coverages in percent, e.g. level=[80, 95]')
-    return levels
-
-def _interval_cols(model: str, level) -> tuple:
-    "Names of the lower and upper bound columns of `model` at `level`: `<model>-lo-<level>`, `<model>-hi-<level>`"
-    s = _level_str(level)
-    return f'{model}-lo-{s}', f'{model}-hi-{s}'
 
 def _to_numpy(x, name: str) -> np.ndarray:
     "float64 numpy view of an array, tensor, Series or list"
@@ -323,8 +303,7 @@ def _pinball(y: np.ndarray, y_q: np.ndarray, q) -> np.ndarray:
 def _quantile_col(df: pd.DataFrame, model: str, q: float) -> str:
     "Column holding the q-quantile forecast of `model`"
     if np.isclose(q, 0.5): return f'{model}-median' if f'{model}-median' in df.columns else model
-    lo, hi = _interval_cols(model, round(100 * abs(1 - 2 * q), 6))
-    return lo if q < 0.5 else hi
+    return quantile_columns([q], model)[0]
 
 def quantile_loss(y,  # actuals (array, tensor, Series), or a forecast frame with `unique_id`, `y` and interval columns
                   y_hat=None,  # arrays: q-quantile forecasts shaped like `y`, or `y.shape + (len(q),)` for several q
@@ -361,15 +340,15 @@ def _interval_metric(name, y, lo, hi, level, models, per_series, elem):
         if level is None or np.ndim(level) != 0:
             raise ValueError(f'{name}(df, ...) needs one level (e.g. level=90) to find the interval columns; '
                              f'evaluate(..., level=[80, 90]) scores several')
-        _check_levels(level)
-        models = _frame_models(y, models, lambda ms: [c for m in ms for c in _interval_cols(m, level)])
+        level = check_level(level)[0]  # as the column names spell it
+        models = _frame_models(y, models, lambda ms: [c for m in ms for c in bound_columns(level, m)])
         df = _observed(name, y)
         yy = df['y'].to_numpy(dtype='float64', na_value=np.nan)
-        cols = [[_to_numpy(df[c], c) for c in _interval_cols(m, level)] for m in models]
+        cols = [[_to_numpy(df[c], c) for c in bound_columns(level, m)] for m in models]
         for m, (l, u) in zip(models, cols):
             if (l > u).any():
                 bad = pd.unique(df.loc[l > u, 'unique_id']).tolist()[:5]
-                raise ValueError(f'{m}: lower bound exceeds upper bound at level {_level_str(level)} in series {bad}')
+                raise ValueError(f'{m}: lower bound exceeds upper bound at level {level:g} in series {bad}')
         losses = np.stack([elem(yy, l, u, level) for l, u in cols], axis=1)  # [N, M]
         return _frame_result(df, models, per_series, name, losses)
     if lo is None or hi is None: raise ValueError(f'{name}(y, lo, hi) needs the lower and upper bounds lo and hi')
@@ -407,7 +386,7 @@ def winkler_score(y,  # actuals (array, tensor, Series), or a forecast frame wit
                   ) -> float | pd.DataFrame | pd.Series:  # mean interval score, in the units of y; lower is better
     "Winkler (interval) score: width plus 2/alpha times the distance of each miss"
     if level is None: raise ValueError('winkler_score needs the level of the interval, e.g. level=90')
-    _check_levels(level)
+    check_level(level, named=False)  # arrays: any level; frames: checked again, with names
     return _interval_metric('winkler_score', y, lo, hi, level, models, per_series, _winkler)
 
 # %% ../nbs/06_metrics.ipynb #8f60fa66
@@ -430,7 +409,7 @@ def evaluate(df,  # actuals and forecasts (pandas or polars): `unique_id`, `ds`,
              ) -> pd.DataFrame:  # tidy table: [`unique_id`,] `metric`, one column per model (in `df`'s library)
     "Score several models' forecasts with several metrics in one tidy table"
     lib, df, train_df = _lib(df), _pandas(df), _pandas(train_df, what='train_df')
-    levels = _check_levels(level) if level is not None else []
+    levels = check_level(level) if level is not None else []
     if metrics is None:
         metrics = [mae, rmse, smape] + ([mase, rmsse] if train_df is not None else [])
         metrics += [coverage, winkler_score] if levels else []
@@ -449,11 +428,11 @@ def evaluate(df,  # actuals and forecasts (pandas or polars): `unique_id`, `ds`,
         elif m in _INTERVAL.values():
             if not levels: raise ValueError(f'{name} needs level, e.g. evaluate(..., level=[80, 90])')
             for l in levels:
-                have = [c for c in models if all(b in df.columns for b in _interval_cols(c, l))]
-                if not have: raise ValueError(f'{name}-{_level_str(l)}: no model has the interval columns '
-                                              f'{list(_interval_cols(models[0], l))} (or those of the other models)')
+                have = [c for c in models if all(b in df.columns for b in bound_columns(l, c))]
+                if not have: raise ValueError(f'{name}-{l:g}: no model has the interval columns '
+                                              f'{list(bound_columns(l, models[0]))} (or those of the other models)')
                 res = (_level_quantile_loss(df, have, l) if m is quantile_loss else m(df, level=l, models=have))
-                parts.append((f'{name}-{_level_str(l)}', res.reindex(columns=['unique_id', *models])))
+                parts.append((f'{name}-{l:g}', res.reindex(columns=['unique_id', *models])))
         else: parts.append((name, m(df, models=models)))
     out = pd.concat([p.assign(metric=n) for n, p in parts], ignore_index=True)
     out = out.sort_values('unique_id', kind='stable')[['unique_id', 'metric', *models]].reset_index(drop=True)

@@ -10,7 +10,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .metrics import _POINT, _check_levels, _default_models, _interval_cols, _level_str, _to_numpy
+from .losses import bound_columns, check_level
+from .metrics import _POINT, _default_models, _to_numpy
 
 # %% auto #0
 __all__ = ['plot_series', 'plot_forecast', 'plot_fit', 'plot_history', 'plot_cv', 'plot_horizon_error']
@@ -82,8 +83,8 @@ def plot_forecast(df: pd.DataFrame,  # history: long frame `unique_id, ds, y`
     models = _default_models(forecasts_df) if models is None else [models] if isinstance(models, str) else list(models)
     if not models: raise ValueError(f'forecasts_df has no model columns: {list(forecasts_df.columns)}')
     levels = {m: _levels_in(forecasts_df, m) for m in models} if level is None else \
-             {m: sorted(_check_levels(level), key=float) for m in models}
-    need = [m for m in models] + [c for m in models for l in levels[m] for c in _interval_cols(m, l)]
+             {m: check_level(level) for m in models}
+    need = [m for m in models] + [c for m in models for l in levels[m] for c in bound_columns(l, m)]
     missing = [c for c in need if c not in forecasts_df.columns]
     if missing: raise ValueError(f'forecasts_df lacks column(s) {missing[:6]}; it has {list(forecasts_df.columns)}')
     actuals = test_df if test_df is not None else forecasts_df if 'y' in forecasts_df.columns else None
@@ -100,9 +101,9 @@ def plot_forecast(df: pd.DataFrame,  # history: long frame `unique_id, ds, y`
         for i, m in enumerate(models):
             color = f'C{i}'
             for j, l in enumerate(reversed(levels[m])):  # widest first, lightest
-                lo, hi = _interval_cols(m, l)
+                lo, hi = bound_columns(l, m)
                 ax.fill_between(f['ds'], f[lo], f[hi], color=color, alpha=0.15 + 0.15 * j, lw=0,
-                                label=f'{m} {_level_str(l)}%')
+                                label=f'{m} {l:g}%')
             ax.plot(f['ds'], f[m], color=color, lw=1.5, label=m)
         ax.set_title(str(uid), fontsize=9)
     axes[0].legend(fontsize=7, ncols=2, loc='upper left')

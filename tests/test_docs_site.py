@@ -19,16 +19,7 @@ PUBLISHED = 'lstm-forecast.github.io'
 ROOT = Path(__file__).resolve().parents[1]
 
 # Each entry: (page, check, text the problem names). Fix the notebook cell, rebuild, delete the entry.
-KNOWN = {
-    # tutorials/02_inside_lstm.ipynb, cell b109b5a0: the link text `lstm_forecast.model.LSTM` is itself a symbol,
-    # so nbdev links it again inside the link: [[`lstm_forecast.model.LSTM`](...model.html#lstm)](../03_model.ipynb).
-    # Fix: write the link without backticks, or just `lstm_forecast.model.LSTM` and let nbdev link it.
-    ('tutorials/02_inside_lstm.html', 'markdown', '[lstm_forecast.model.LSTM](../03_model.ipynb)'),
-    # tutorials/04_probabilistic_exogenous.ipynb, cell 4a368601: "[neuralforecast's `LSTM`](nixtla url)": nbdev
-    # links `LSTM` to *this* package's LSTM inside the link to neuralforecast's. Fix: write LSTM without backticks.
-    ('tutorials/04_probabilistic_exogenous.html', 'markdown',
-     "[neuralforecast's LSTM](https://nixtlaverse.nixtla.io/neuralforecast/models.lstm.html)"),
-}
+KNOWN = set()  # none left: the two nested links (tutorials 2 and 4) were fixed in the notebooks
 
 MACHINE_PATHS = ('/work/', '/home/', '/tmp/', 'site-packages', '/Users/', 'C:\\')
 STDERR = 'application/vnd.jupyter.stderr'

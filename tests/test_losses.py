@@ -259,8 +259,8 @@ def test_distribution_errors_and_repr():
                                         ([80, 80.0000001], 'level=80.0000001 has more digits than interval column names keep'),
                                         (12.3456789, "(6 significant digits: 'lo-12.3457')")])
 def test_levels_without_their_own_columns_are_refused(level, msg):
-    from lstm_forecast.losses import _check_level
-    for call in (lambda: _check_level(level), lambda: level_to_quantiles(level), lambda: MQLoss(level=level),
+    from lstm_forecast.losses import check_level
+    for call in (lambda: check_level(level), lambda: level_to_quantiles(level), lambda: MQLoss(level=level),
                  lambda: DistributionLoss('Normal', level=level)):
         with pytest.raises(ValueError, match=re.escape(msg)): call()
 
