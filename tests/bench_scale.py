@@ -135,7 +135,8 @@ def dist_main():
             'time_to_target_s', 'best_val_loss', 'rss_peak_mb_max_rank']
     print(out[cols].to_string(index=False))
     for one, two in zip(rows[::2], rows[1::2]):
-        print(f"global batch {one['global_batch']}: 2 processes give {two['windows_per_s'] / one['windows_per_s']:.2f}x "
+        speedup = two['windows_per_s'] / one['windows_per_s']
+        print(f"global batch {one['global_batch']}: 2 processes give {speedup:.2f}x "
               f"the windows/s of 1; time to validation loss {one['target_val_loss']:.4f}: "
               f"{one['time_to_target_s']:.1f}s (1) vs {two['time_to_target_s']:.1f}s (2)")
     print(f"load average {load0[0]:.2f} before, {load1[0]:.2f} after, on {os.cpu_count()} CPUs; written to {D_CSV}")

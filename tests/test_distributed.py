@@ -132,7 +132,8 @@ def _launch(fn, world: int, *args, done: Path | None = None):
 
     torch 2.13's gloo sometimes aborts a process as it exits, after its work (`terminate called without an active
     exception`; see nbs/12_distributed.ipynb). With `done`, a folder where every rank writes `<rank>.done` as its last
-    act, such an abort after all ranks finished is not a failure of the code under test; it is retried once otherwise."""
+    act, such an abort after all ranks finished is not a failure of the code under test; otherwise the run is tried
+    once more."""
     for attempt in (1, 2):
         for f in (done.glob('*.done') if done else []): f.unlink()
         ctx = mp.start_processes(fn, args=(world, _free_port(), *args), nprocs=world, join=False, start_method='spawn')
