@@ -713,7 +713,7 @@ def _grid_steps(ds: pd.Series,  # [N] timestamps (datetime64 or int64), sorted w
     off, idx = to_offset(freq), pd.DatetimeIndex(ds)
     first = idx[indptr[:-1]]
     if isinstance(off, pd.offsets.Tick):  # a fixed duration: plain arithmetic on nanoseconds
-        d, n = (idx - first[sid]).asi8, pd.Timedelta(off).value
+        d, n = (idx - first[sid]).as_unit('ns').asi8, pd.Timedelta(off).value  # ns both (pandas 3: us)
         return np.where(d % n == 0, d // n, -1), lambda s, k: first[s] + pd.to_timedelta(k * n, unit='ns')
     with warnings.catch_warnings():  # calendar steps (months, weeks...): positions on one grid of single steps
         warnings.simplefilter('ignore')

@@ -437,7 +437,7 @@ def _check_fitted(self: LSTMForecast):
 @patch
 def _columns(self: LSTMForecast, level):
     "Names and quantiles of the interval columns for `level` (None: the loss' own quantiles), and whether they are conformal"
-    level = None if level is None else L._check_level(level)
+    level = None if level is None else L.check_level(level)
     if not self._probabilistic():
         if level is None: return [], [], False
         if getattr(self, 'conformal_', None) is None:

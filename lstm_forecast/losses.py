@@ -37,7 +37,6 @@ def check_level(level,  # interval level(s) in percent: 90, or (80, 90)
                          + "; for example level=(80, 90) (a list works too, e.g. level=[80, 95])")
     return sorted({_named_level(float(l)) if named else float(l) for l in lv})
 
-_check_level = check_level  # the former private name, still used by 09_forecaster
 
 def _named_level(l: float) -> float:
     "`l` as its column names spell it (`lo-<l>`, `hi-<l>`: 6 significant digits), or a ValueError if that changes it"

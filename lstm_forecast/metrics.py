@@ -13,7 +13,7 @@ import pandas as pd
 from .losses import bound_columns, check_level, quantile_columns
 
 # %% auto #0
-__all__ = ['any_frame', 'mae', 'mse', 'rmse', 'mape', 'smape', 'mase', 'rmsse', 'quantile_loss', 'coverage', 'winkler_score',
+__all__ = ['mae', 'mse', 'rmse', 'mape', 'smape', 'mase', 'rmsse', 'quantile_loss', 'coverage', 'winkler_score', 'any_frame',
            'evaluate']
 
 # %% ../nbs/06_metrics.ipynb #d3988109
@@ -388,6 +388,24 @@ def winkler_score(y,  # actuals (array, tensor, Series), or a forecast frame wit
     if level is None: raise ValueError('winkler_score needs the level of the interval, e.g. level=90')
     check_level(level, named=False)  # arrays: any level; frames: checked again, with names
     return _interval_metric('winkler_score', y, lo, hi, level, models, per_series, _winkler)
+
+# %% ../nbs/06_metrics.ipynb #af00m002
+def _frames_in(metric):
+    "Let `metric` take a polars (or any narwhals-readable) frame as `y` and `train_df`, answering in that library"
+    @functools.wraps(metric)
+    def wrapper(y, *args, **kw):
+        lib = None
+        if not isinstance(y, (pd.DataFrame, pd.Series, np.ndarray, list, tuple)):
+            try: lib = _lib(y)
+            except TypeError: lib = None  # not a frame (a tensor, ...): the metric's own checks answer
+            if lib is not None: y = _pandas(y)
+        if kw.get('train_df') is not None: kw['train_df'] = _pandas(kw['train_df'], what='train_df')
+        out = metric(y, *args, **kw)
+        return _like(out, lib) if lib is not None and isinstance(out, pd.DataFrame) else out
+    return wrapper
+
+mae, mse, rmse, mape, smape, mase, rmsse, quantile_loss, coverage, winkler_score = map(
+    _frames_in, (mae, mse, rmse, mape, smape, mase, rmsse, quantile_loss, coverage, winkler_score))
 
 # %% ../nbs/06_metrics.ipynb #8f60fa66
 _POINT = {'mae': mae, 'mse': mse, 'rmse': rmse, 'mape': mape, 'smape': smape}

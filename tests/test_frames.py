@@ -83,3 +83,21 @@ def test_metrics_match_utilsforecast_losses():
         col = [c for c in t.columns if c != 'unique_id'][0]
         np.testing.assert_allclose(ours[k].sort_values('unique_id')['m'].to_numpy(),
                                    t.sort_values('unique_id')[col].to_numpy(), rtol=1e-10, err_msg=k)
+
+
+@pytest.mark.parametrize('name', ['mae', 'mse', 'rmse', 'mape', 'smape', 'mase', 'rmsse', 'coverage', 'winkler_score',
+                                  'quantile_loss'])
+def test_each_metric_takes_polars(name):
+    df = two_series()
+    train, test = df.groupby('unique_id').head(132), df.groupby('unique_id').tail(12)
+    fc = Naive(h=12).fit(train).predict(level=[80]).merge(test)
+    metric = getattr(M, name)
+    kw = ({'train_df': train, 'season_length': 12} if name in ('mase', 'rmsse') else
+          {'level': 80} if name in ('coverage', 'winkler_score') else {'q': 0.1, 'models': ['Naive']} if name == 'quantile_loss'
+          else {})
+    kw_pl = {k: pl.from_pandas(v) if isinstance(v, pd.DataFrame) else v for k, v in kw.items()}
+    got, want = metric(pl.from_pandas(fc), **kw_pl), metric(fc, **kw)
+    assert isinstance(got, pl.DataFrame)
+    pd.testing.assert_frame_equal(got.to_pandas(), want, check_dtype=False)
+    mean = metric(pl.from_pandas(fc), per_series=False, **kw_pl)  # the mean over series: a pandas Series by model
+    pd.testing.assert_series_equal(mean, metric(fc, per_series=False, **kw))
