@@ -754,7 +754,10 @@ def fill_gaps(df: pd.DataFrame,  # long frame with `id_col`, `time_col` and any 
     full = out.set_axis(np.repeat(start, np.diff(indptr)) + k).reindex(np.arange(n.sum()))  # [N] -> [sum n], NaN rows
     s_new = np.repeat(np.arange(len(n)), n)  # [sum n] series of each row
     full[id_col] = out[id_col].take(indptr[:-1][s_new]).array  # keeps the id dtype (category, ...)
-    full[time_col] = stamp(s_new, np.arange(n.sum()) - start[s_new])
+    stamps = stamp(s_new, np.arange(n.sum()) - start[s_new])
+    if pd.api.types.is_datetime64_any_dtype(out[time_col]):  # the input's resolution (pandas 3 reads dates in us)
+        stamps = pd.DatetimeIndex(stamps).as_unit(out[time_col].dt.unit)
+    full[time_col] = stamps
     return full
 
 # %% ../nbs/00_data.ipynb #419bea0d

@@ -4,7 +4,8 @@ Used by `tests/test_notebooks.py` (which executes every notebook once) and unit-
 `tests/test_notebook_freshness.py`. Text outputs (stdout and the plain-text form of results) are compared after
 normalising what legitimately changes between runs: timings (`1.6 s`, `0.5s`, `120 ms`), memory addresses
 (` at 0x7f...`, which nbdev_clean removes), figure reprs (`<Figure size ...>`), progress bars and HTML-only
-display objects, temporary folders (`/tmp/tmpk3j2...`). stderr is ignored (warnings carry machine paths). Numbers are compared with a tolerance (a float
+display objects, temporary folders (`/tmp/tmpk3j2...`), datetime resolutions (`datetime64[ns]` under pandas 2,
+`[us]` under pandas 3). stderr is ignored (warnings carry machine paths). Numbers are compared with a tolerance (a float
 printed to 3 decimals may move by a few units in its last digit on another CPU); every other character must match. Cells that time themselves
 (`perf_counter`, `time.time`, `%time`) have their numbers ignored, not their text."""
 import math, re
@@ -12,6 +13,7 @@ import math, re
 _TIMING = re.compile(r'\d+(?:\.\d+)?(?:e[-+]?\d+)?\s*(?:s|ms|µs|us|sec|seconds|min|minutes)\b')
 _ADDR = re.compile(r'(?: at )?0x[0-9a-fA-F]+')  # nbdev_clean drops ' at 0x...' from reprs
 _TMP = re.compile(r'(?:[A-Za-z]:)?[\\/][^\s\'"]*?[\\/]tmp[\w-]{6,}')  # tempfile folders: a new name every run
+_DT_UNIT = re.compile(r'(datetime64\[|datetime\[)(?:ns|us|μs|ms|s)(?=[,\]])')  # resolution: pandas 3 and polars read us
 _NUM = re.compile(r'[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?')
 _SKIP_LINE = re.compile(r'^\s*(?:<Figure size [^>]*>|<IPython\.core\.display\.\w+ object>)\s*$'  # figures, HTML
                         r'|[█━▏▎▍▌▋▊▉]')  # progress bars
@@ -36,7 +38,8 @@ def _text(outputs) -> list[str]:
 
 def normalise(outputs) -> list[str]:
     "Text lines of `outputs` with timings and memory addresses replaced by placeholders"
-    return [_TMP.sub('<tmpdir>', _ADDR.sub('', _TIMING.sub('<time>', l))) for l in _text(outputs)]
+    lines = [_TMP.sub('<tmpdir>', _ADDR.sub('', _TIMING.sub('<time>', l))) for l in _text(outputs)]
+    return [_DT_UNIT.sub(r'\1<unit>', l) for l in lines]
 
 
 def _close(a: str, b: str, rtol: float) -> bool:

@@ -115,7 +115,8 @@ def test_cross_validation_succeeds_or_refuses(data, h, n_windows):
     if cv is None: return
     event('forecast')
     S = df['unique_id'].nunique()
-    assert len(cv) == S * n_windows * h
+    if df['y'].notna().all(): assert len(cv) == S * n_windows * h
+    else: assert len(cv) <= S * n_windows * h and len(cv) % h == 0  # windows with no observed actual are dropped
     assert np.isfinite(cv['LSTM']).all() and (cv['ds'] > cv['cutoff']).all()
     merged = cv.merge(df, on=['unique_id', 'ds'], suffixes=('', '_true'))
-    assert len(merged) == len(cv) and (merged['y'] == merged['y_true']).all()
+    assert len(merged) == len(cv) and np.array_equal(merged['y'], merged['y_true'], equal_nan=True)

@@ -51,3 +51,10 @@ def test_temporary_folders_are_normalised_other_paths_are_not():
     a, b = out('wrote /tmp/tmpk3j2x9ab/forecast.csv\n'), out('wrote /tmp/tmpq8w7e6rt/forecast.csv\n')
     assert normalise([a]) == normalise([b]) == ['wrote <tmpdir>/forecast.csv']
     assert 'text differs' in compare_lines(normalise([out('wrote data/a.csv\n')]), normalise([out('wrote data/b.csv\n')]))
+
+
+def test_datetime_resolutions_are_normalised():
+    a, b = out("dtype: datetime64[ns]\n"), out("dtype: datetime64[us]\n")
+    assert normalise([a]) == normalise([b]) == ['dtype: datetime64[<unit>]']
+    assert normalise([out('│ str ┆ datetime[μs] ┆ f64 │\n')]) == normalise([out('│ str ┆ datetime[ns] ┆ f64 │\n')])
+    assert 'text differs' in compare_lines(normalise([out('dtype: int64\n')]), normalise([out('dtype: float64\n')]))
