@@ -14,6 +14,7 @@ _TIMING = re.compile(r'\d+(?:\.\d+)?(?:e[-+]?\d+)?\s*(?:s|ms|µs|us|sec|seconds|
 _ADDR = re.compile(r'(?: at )?0x[0-9a-fA-F]+')  # nbdev_clean drops ' at 0x...' from reprs
 _TMP = re.compile(r'(?:[A-Za-z]:)?[\\/][^\s\'"]*?[\\/]tmp[\w-]{6,}')  # tempfile folders: a new name every run
 _DT_UNIT = re.compile(r'(datetime64\[|datetime\[)(?:ns|us|μs|ms|s)(?=[,\]])')  # resolution: pandas 3 and polars read us
+_PLACEHOLDERS = ((_TIMING, '<time>'), (_ADDR, ''), (_TMP, '<tmpdir>'), (_DT_UNIT, r'\1<unit>'))  # in this order
 _NUM = re.compile(r'[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?')
 _SKIP_LINE = re.compile(r'^\s*(?:<Figure size [^>]*>|<IPython\.core\.display\.\w+ object>)\s*$'  # figures, HTML
                         r'|[█━▏▎▍▌▋▊▉]')  # progress bars
@@ -37,9 +38,10 @@ def _text(outputs) -> list[str]:
 
 
 def normalise(outputs) -> list[str]:
-    "Text lines of `outputs` with timings and memory addresses replaced by placeholders"
-    lines = [_TMP.sub('<tmpdir>', _ADDR.sub('', _TIMING.sub('<time>', l))) for l in _text(outputs)]
-    return [_DT_UNIT.sub(r'\1<unit>', l) for l in lines]
+    "Text lines of `outputs` with timings, addresses, temporary folders and datetime resolutions made placeholders"
+    lines = _text(outputs)
+    for pattern, placeholder in _PLACEHOLDERS: lines = [pattern.sub(placeholder, l) for l in lines]
+    return lines
 
 
 def _close(a: str, b: str, rtol: float) -> bool:
