@@ -8,7 +8,7 @@ Options: --series N (default 200), --epochs E (default 2), --batch-size B (defau
 --out PATH (default fit_panel_model), --device auto|cpu|cuda.
 Under torchrun every rank trains its share of each batch, prints the same forecasts, and rank 0 alone saves.
 """
-import argparse, os
+import argparse, os, sys
 
 import torch
 
@@ -34,9 +34,10 @@ def main():
     model.save(a.out)                               # rank 0 writes; the others wait for it
     info = dist_info()
     h = model.history_
-    print(f"rank {info.rank} of {info.world_size}: {len(h['train'])} steps, best validation loss "
-          f"{h['val'].loss.min():.5f} at step {h['best_step']}; {len(fc)} forecasts, "
-          f"sum {fc[model.alias].sum():.6f}; saved to {a.out}")
+    line = (f"rank {info.rank} of {info.world_size}: {len(h['train'])} steps, best validation loss "
+            f"{h['val'].loss.min():.5f} at step {h['best_step']}; {len(fc)} forecasts, "
+            f"sum {fc[model.alias].sum():.6f}; saved to {a.out}\n")
+    sys.stdout.write(line)  # one write per line: ranks share stdout, and print() writes the newline separately
 
 
 if __name__ == '__main__':
