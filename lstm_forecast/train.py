@@ -91,9 +91,9 @@ class TrainConfig:
     "Training settings: one object, saved with every model so training can be repeated exactly"
     max_steps: int = 500                 # optimisation steps (batches), not epochs
     max_epochs: float | None = None      # passes over the training windows; replaces max_steps when set (None: off)
-    learning_rate: float = 1e-3          # base learning rate of the optimizer
+    learning_rate: float = 5e-3          # base learning rate of the optimizer
     batch_size: int = 32                 # windows per batch
-    val_check_steps: int = 50            # evaluate the validation loss every this many steps
+    val_check_steps: int = 25            # evaluate the validation loss every this many steps
     early_stop_patience_steps: int = -1  # stop after this many validation checks without improvement (-1: never)
     grad_clip_norm: float | None = 1.0   # clip the gradient norm to this value (None: no clipping)
     weight_decay: float = 0.0            # passed to the optimizer
@@ -102,7 +102,7 @@ class TrainConfig:
     num_threads: int | None = 1          # torch threads while training (None: leave torch's setting)
     optimizer: str = 'Adam'              # name of a `torch.optim` optimizer, one of `OPTIMIZERS`
     lr_schedule: str = 'constant'        # 'constant' or 'cosine'
-    ema_decay: float | None = None       # keep an exponential moving average of the weights and end with it (None: off)
+    ema_decay: float | None = 0.99       # end with an exponential moving average of the weights (None: the last)
     verbose: bool = False                # show a progress bar with the current losses
 
     def __post_init__(self):

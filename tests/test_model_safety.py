@@ -3,6 +3,7 @@
 save/load exactly, a call that raises leaves the model as it was, cross-validation never changes the fitted model,
 `fit` never guesses the layout, aliases cannot overwrite key columns, and an edited config is refused before anything
 is built."""
+import re
 import json, os, subprocess, sys, textwrap, time
 from pathlib import Path
 
@@ -271,8 +272,10 @@ def test_format_1_sizes_are_checked_against_the_weights():
 
 # ---------------------------------------------------------------- item 15: clear errors
 def test_seed_out_of_range_is_refused():
-    with pytest.raises(ValueError, match='random_seed must be <= 4294967295'):
+    with pytest.raises(ValueError, match=re.escape('random_seed=18446744073709551616 is outside [0, 2**32 - 1]')):
         LSTMForecast(h=3, random_seed=2**64)
+    with pytest.raises(TypeError, match="unknown setting 'randomseed'; did you mean random_seed"):
+        LSTMForecast(h=3, randomseed=1)
 
 
 def test_bool_ids_with_static_features(df):

@@ -183,7 +183,7 @@ def test_ema_ends_with_the_average_and_leaves_the_path_alone():
     def fit(**kw):
         set_seed(0); m = Net()
         return m, train(m, mse, TR, None, TrainConfig(max_steps=60, learning_rate=2e-2, **kw))
-    plain, h0 = fit()
+    plain, h0 = fit(ema_decay=None)
     avg, h1 = fit(ema_decay=0.9)
     assert h0['train'].loss.tolist() == h1['train'].loss.tolist()  # the optimiser's path is the same
     assert not torch.equal(params(plain), params(avg))            # but it ends with the averaged weights
