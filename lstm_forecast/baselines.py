@@ -20,7 +20,8 @@ __all__ = ['Naive', 'SeasonalNaive', 'HistoricAverage', 'RandomWalkWithDrift']
 # %% ../nbs/07_baselines.ipynb #a8cc1176
 def _check_df(df: pd.DataFrame,  # long frame `unique_id, ds, y` (other columns are ignored)
               freq: str | int | None = None,  # offset alias or int step of `ds`; inferred when None
-              ) -> tuple[pd.DataFrame, str | int]:  # (sorted copy of `unique_id, ds, y`, y float64, fresh RangeIndex; freq)
+              # (sorted copy of `unique_id, ds, y`, y float64, fresh RangeIndex; freq)
+              ) -> tuple[pd.DataFrame, str | int]:
     "Validate a long frame for the baselines with `check_df` and keep the columns they use"
     d, freq = check_df(df, freq=freq, allow_missing=True)  # NaN y: a missing value
     return d[['unique_id', 'ds', 'y']], freq
@@ -48,9 +49,9 @@ def _check_finite(x: np.ndarray, ids: np.ndarray, alias: str, what: str):  # [S,
     "Raise if some series' forecasts or interval bounds overflowed to inf/NaN"
     bad = ~np.isfinite(x).reshape(len(x), -1).all(axis=1)
     if bad.any():
-        raise ValueError(f'{alias} {what} are not finite (inf/NaN) for series {ids[bad].tolist()[:5]}: their y values are '
-                         'so large that float64 overflows (beyond 1.8e308); rescale y (e.g. divide it by 1e6) and multiply '
-                         'the forecasts back')
+        raise ValueError(f'{alias} {what} are not finite (inf/NaN) for series {ids[bad].tolist()[:5]}: '
+                         'their y values are so large that float64 overflows (beyond 1.8e308); '
+                         'rescale y (e.g. divide it by 1e6) and multiply the forecasts back')
 
 class _Baseline:
     "Shared fit/predict of the baselines: validation, per-series statistics, future timestamps, interval columns"
@@ -82,7 +83,8 @@ class _Baseline:
         few = n_obs < self.min_observed
         if few.any():
             ids = d['unique_id'].to_numpy()[last][few]
-            raise ValueError(f'series {ids.tolist()[:5]} have {n_obs[few].tolist()[:5]} observed values, {self._too_short()}')
+            raise ValueError(f'series {ids.tolist()[:5]} have {n_obs[few].tolist()[:5]} observed values, '
+                             f'{self._too_short()}')
         with np.errstate(over='ignore', invalid='ignore'):  # overflow (y near 1e306) is reported below, not warned
             mean, sigmah = self._forecast(y, codes, n, last, np.arange(1, self.h + 1))  # [S, h] each
         _check_finite(mean, d['unique_id'].to_numpy()[last], self.alias, 'forecasts')
@@ -111,8 +113,9 @@ def predict(self: _Baseline,
     else: fut, mean, sigmah = self._compute(df)
     if levels and np.isnan(sigmah).any():
         ids = fut['unique_id'].to_numpy()[::self.h][np.isnan(sigmah).any(axis=1)]
-        raise ValueError(f'series {ids.tolist()[:5]} are too short for {self.alias} to measure the spread of their residuals, '
-                         f'which level={level} needs; pass longer series or predict without level')
+        raise ValueError(f'series {ids.tolist()[:5]} are too short for {self.alias} '
+                         f'to measure the spread of their residuals, which level={level} needs; '
+                         'pass longer series or predict without level')
     out = fut.copy()
     out[self.alias] = mean.ravel()  # [S, h] -> [S*h]
     z = {l: NormalDist().inv_cdf(0.5 + float(l) / 200) for l in levels}

@@ -44,7 +44,8 @@ def _load(csv, id_col, time_col, target_col, verbose=True):
     p = Path(csv)
     if p.is_dir(): raise CLIError(f"--csv {csv} is a directory, not a CSV file; pass the path of a CSV file inside it")
     if not p.is_file(): raise CLIError(f"no such file: {csv}")
-    return read_series(str(p), id_col=id_col, time_col=time_col, target_col=target_col, verbose=verbose)  # ValueError if unreadable
+    # ValueError if unreadable
+    return read_series(str(p), id_col=id_col, time_col=time_col, target_col=target_col, verbose=verbose)
 
 def _kind(p: str) -> str:  # what a path that exists but is not a regular file is
     m = os.lstat(p).st_mode
@@ -74,13 +75,15 @@ def _check_model_folder(folder, files: dict):
               if p is not None and os.path.commonpath([root, os.path.realpath(p)]) == root}
     if inside:
         what, p = next(iter(inside.items()))
-        raise CLIError(f"--save-model {folder} holds {what} ({p}): saving replaces the whole folder and would delete it; "
+        raise CLIError(f"--save-model {folder} holds {what} ({p}): "
+                       "saving replaces the whole folder and would delete it; "
                        "pass a new folder of its own, e.g. --save-model model")
 
 _METRICS = {'mae': 'MAE', 'rmse': 'RMSE', 'mape': 'MAPE %', 'smape': 'sMAPE %', 'mase': 'MASE'}
 
 def evaluation_table(pred: pd.DataFrame, train: pd.DataFrame, models: list[str], m: int) -> pd.DataFrame:
-    "MAE, RMSE, MAPE, sMAPE and MASE of each model (rows), averaged over series; undefined ones left out (why: `.attrs['skipped']`)"
+    ("MAE, RMSE, MAPE, sMAPE and MASE of each model (rows), averaged over series; "
+     "undefined ones left out (why: `.attrs['skipped']`)")
     cols, skipped = {}, {}
     for k, name in _METRICS.items():  # MAPE is undefined when y has zeros, MASE on series constant over their seasons
         try: t = M.evaluate(pred, metrics=[k], models=models, train_df=train, season_length=m, per_series=False)
@@ -97,8 +100,8 @@ def run(csv=None, id_col=None, time_col=None, target_col=None, h=12, input_size=
         max_steps=None, seed=0, out='forecast.csv', plot='forecast.png', save_model=None, load_model=None, quiet=False,
         progress=True, echo=print):
     "The main job; see `main` for the arguments. Raises `CLIError`/`ValueError` on bad input"
-    # stdout carries the table and the final line only (`lstm_forecast > out.txt`); notes and progress bars go to stderr,
-    # the bars only when stderr is a terminal (redrawn bars are noise in a log file)
+    # stdout carries the table and the final line only (`lstm_forecast > out.txt`); notes and progress bars go to
+    # stderr, the bars only when stderr is a terminal (redrawn bars are noise in a log file)
     try: levels = [float(x) for x in str(level).replace(',', ' ').split()]
     except ValueError: raise CLIError(f"--level must be numbers like 80,90, got {level!r}") from None
     try: levels = [int(l) if l.is_integer() else l for l in check_level(levels)]
@@ -108,7 +111,8 @@ def run(csv=None, id_col=None, time_col=None, target_col=None, h=12, input_size=
     note = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr))
     progress = progress and not quiet and sys.stderr.isatty()
     check_outputs(csv, out, plot, None if load_model else save_model)  # before any reading, training or writing
-    read = io.StringIO()  # what read_series guessed: said on stderr once the data passed the checks (else the error alone)
+    # what read_series guessed: said on stderr once the data passed the checks (else the error alone)
+    read = io.StringIO()
     with contextlib.redirect_stdout(read): df = _load(csv, id_col, time_col, target_col, verbose=not quiet)
     n_read = len(df)
     kw = dict(h=h, input_size=input_size, random_seed=seed, freq=freq, verbose=progress)
@@ -125,8 +129,9 @@ def run(csv=None, id_col=None, time_col=None, target_col=None, h=12, input_size=
     else:
         n = df.groupby('unique_id', sort=False).size()
         if n.min() < 2 * h + (input_size or 1):
-            raise CLIError(f"series {n.idxmin()!r} has {n.min()} rows, too few for the holdout evaluation: it scores the last "
-                           f"h={h} and trains on the rows before them, which need input_size + h = {h + (input_size or 1)}; "
+            raise CLIError(f"series {n.idxmin()!r} has {n.min()} rows, too few for the holdout evaluation: "
+                           f"it scores the last h={h} and trains on the rows before them, "
+                           f"which need input_size + h = {h + (input_size or 1)}; "
                            "lower --h (or --input-size) or pass longer series")
         train, test = split_holdout(df, h)
         if n.min() - h < m: m = 1  # a season longer than the training rows: the seasonal naive becomes the naive
@@ -136,11 +141,13 @@ def run(csv=None, id_col=None, time_col=None, target_col=None, h=12, input_size=
         secs = time.perf_counter() - t0
         pred = fc.predict().merge(test, on=['unique_id', 'ds'])
         table = evaluation_table(pred, train, ['LSTM', 'SeasonalNaive'], m)
-        say(f"Holdout: the last {h} steps of {df.unique_id.nunique()} series ({len(train)} rows to train on, {secs:.1f}s)")
+        say(f"Holdout: the last {h} steps of {df.unique_id.nunique()} series "
+            f"({len(train)} rows to train on, {secs:.1f}s)")
         say(table.round(3).to_string())
         for name, why in table.attrs['skipped'].items(): note(f"({name} left out: {why})")
         # calibration windows: each needs a training span of input_size + h before it
-        n_cal = min(CLI_CALIBRATION_WINDOWS, int(n.min()) - 2 * h - (input_size or default_input_size(h, fq, int(n.min()))) + 1)
+        n_input = input_size or default_input_size(h, fq, int(n.min()))
+        n_cal = min(CLI_CALIBRATION_WINDOWS, int(n.min()) - 2 * h - n_input + 1)
         pi = PredictionIntervals(n_windows=n_cal, step_size=1) if n_cal >= 2 else None
         if pi is None: note(f"note: the series are too short to calibrate intervals; forecasting without them")
         with contextlib.redirect_stdout(sys.stderr): model = LSTMForecast(**kw).fit(df, prediction_intervals=pi)
@@ -150,7 +157,8 @@ def run(csv=None, id_col=None, time_col=None, target_col=None, h=12, input_size=
     # 7 significant digits: what float32 forecasts hold (not 444.0220947265625)
     _write_atomic(Path(out), lambda p: fcst.to_csv(p, index=False, float_format='%.7g'))
     from lstm_forecast.plots import plot_forecast
-    fig, _ = plot_forecast(df, fcst, models=[model.alias], level=levels if intervals else None, max_insample_length=6 * model.h)
+    fig, _ = plot_forecast(df, fcst, models=[model.alias], level=levels if intervals else None,
+                           max_insample_length=6 * model.h)
     _write_atomic(Path(plot), lambda p: fig.savefig(p, dpi=100, bbox_inches='tight'))
     what = f"with {', '.join(map(str, levels))}% intervals" if intervals else "point forecasts"
     say(f"wrote {out} ({len(fcst)} rows: the next {model.h} steps, {what}) and {plot}")
@@ -158,26 +166,29 @@ def run(csv=None, id_col=None, time_col=None, target_col=None, h=12, input_size=
 
 # %% ../nbs/10_cli.ipynb #7aeda740
 @call_parse
-def main(csv: str = None,          # CSV to forecast (any layout `read_series` reads); default: the bundled AirPassengers
-         id_col: str = None,       # column naming the series (long layout)
-         time_col: str = None,     # column of timestamps
-         target_col: str = None,   # column of values to forecast
-         h: int = 12,              # forecast horizon (steps)
-         input_size: int = None,   # look-back window (default: from h and the frequency)
-         freq: str = None,         # pandas frequency alias, e.g. MS, D, h (default: inferred)
-         level: str = '80,90',     # interval levels in percent, comma-separated
-         max_steps: int = None,    # training steps (default: the library's, 500)
-         seed: int = 0,            # random seed: the same seed gives the same forecast
-         out: str = 'forecast.csv',  # where to write the forecast
-         plot: str = 'forecast.png',  # where to write the plot
-         save_model: str = None,   # folder to save the model trained on all the data
-         load_model: str = None,   # folder of a saved model: forecast with it, no training
-         quiet: bool = False):     # print nothing but errors
+def main(
+    csv: str = None,          # CSV to forecast (any layout `read_series` reads); default: the bundled AirPassengers
+    id_col: str = None,       # column naming the series (long layout)
+    time_col: str = None,     # column of timestamps
+    target_col: str = None,   # column of values to forecast
+    h: int = 12,              # forecast horizon (steps)
+    input_size: int = None,   # look-back window (default: from h and the frequency)
+    freq: str = None,         # pandas frequency alias, e.g. MS, D, h (default: inferred)
+    level: str = '80,90',     # interval levels in percent, comma-separated
+    max_steps: int = None,    # training steps (default: the library's, 500)
+    seed: int = 0,            # random seed: the same seed gives the same forecast
+    out: str = 'forecast.csv',  # where to write the forecast
+    plot: str = 'forecast.png',  # where to write the plot
+    save_model: str = None,   # folder to save the model trained on all the data
+    load_model: str = None,   # folder of a saved model: forecast with it, no training
+    quiet: bool = False,      # print nothing but errors
+):
     "Evaluate an LSTM against the seasonal-naive baseline on a holdout, then forecast the next h steps with intervals"
     try:
         import matplotlib
         matplotlib.use('Agg')
-        run(csv, id_col, time_col, target_col, h, input_size, freq, level, max_steps, seed, out, plot, save_model, load_model, quiet)
+        run(csv, id_col, time_col, target_col, h, input_size, freq, level, max_steps, seed, out, plot,
+            save_model, load_model, quiet)
     except (CLIError, ValueError, TypeError, OSError) as e:  # OSError: a path that cannot be read or written
         print(f"lstm_forecast: error: {' '.join(str(e).split())}", file=sys.stderr)
         sys.exit(2)
@@ -196,7 +207,8 @@ def parser() -> argparse.ArgumentParser:  # the command's options, from `main`'s
         else:
             typ = next((t for t in getattr(typ, '__args__', (typ,)) if t is not type(None)), str)
             shown = '' if v.default is None else f' (default: {v.default})'
-            p.add_argument(name, dest=k, type=typ, default=v.default, help=v.docment + shown, metavar=k.split('_')[-1].upper())
+            p.add_argument(name, dest=k, type=typ, default=v.default, help=v.docment + shown,
+                           metavar=k.split('_')[-1].upper())
     return p
 
 def cli(argv: list[str] | None = None):  # arguments (default: the command line)

@@ -160,11 +160,12 @@ def _check_history(history) -> tuple:
             raise ValueError(f"history['{k}'] must be a DataFrame with columns step and loss")
     return frames['train'], frames['val'], history.get('best_step')
 
-def plot_history(history: dict,  # {'train': DataFrame[step, loss], 'val': DataFrame[step, loss], 'best_step': int | None}
-                 logy: bool = False,  # logarithmic loss axis
-                 ax=None,  # axes to draw on (default: a new figure)
-                 figsize: tuple = (6, 3),  # size of a new figure
-                 ) -> tuple:  # `(fig, ax)`
+def plot_history(
+    history: dict,  # {'train': DataFrame[step, loss], 'val': DataFrame[step, loss], 'best_step': int | None}
+    logy: bool = False,  # logarithmic loss axis
+    ax=None,  # axes to draw on (default: a new figure)
+    figsize: tuple = (6, 3),  # size of a new figure
+) -> tuple:  # `(fig, ax)`
     "Training and validation loss curves, with the best step marked"
     train, val, best = _check_history(history)
     fig, ax = _new_ax(ax, figsize)

@@ -49,9 +49,11 @@ def scale_windows(x: Tensor,  # [B, L+h, C] windows: `n_input` input steps, then
                   eps: float = 1e-13,  # scales <= eps·|loc| are set to 1 (constant windows are only shifted)
                  ) -> tuple[Tensor, Tensor, Tensor]:  # x_scaled [B, L+h, C], loc [B, 1, C], scale [B, 1, C]
     "Scale each window by statistics of its first `n_input` steps only"
-    if x.ndim != 3: raise ValueError(f'x must be [B, L+h, C], got shape {tuple(x.shape)}; use x[..., None] for one channel')
+    if x.ndim != 3:
+        raise ValueError(f'x must be [B, L+h, C], got shape {tuple(x.shape)}; use x[..., None] for one channel')
     if not x.is_floating_point(): raise ValueError(f'x must be a floating point tensor, got {x.dtype}; use x.float()')
-    if not 1 <= n_input <= x.shape[1]: raise ValueError(f'n_input={n_input} must be between 1 and the window length {x.shape[1]}')
+    if not 1 <= n_input <= x.shape[1]:
+        raise ValueError(f'n_input={n_input} must be between 1 and the window length {x.shape[1]}')
     inputs = x[:, :n_input].double()  # [B, L+h, C] -> [B, L, C]
     if mask is not None:
         m = mask[:, :n_input].bool()
@@ -65,7 +67,8 @@ def scale_windows(x: Tensor,  # [B, L+h, C] windows: `n_input` input steps, then
 def _align(stat: Tensor, y: Tensor) -> Tensor:
     if y.ndim == stat.ndim - 1:  # [B, 1, C] against [B, h]: drop the channel dimension
         if stat.shape[-1] != 1:
-            raise ValueError(f'loc/scale have {stat.shape[-1]} channels but y has none; pass loc[..., :1] and scale[..., :1] for the target')
+            raise ValueError(f'loc/scale have {stat.shape[-1]} channels but y has none; '
+                             'pass loc[..., :1] and scale[..., :1] for the target')
         return stat[..., 0]  # [B, 1, 1] -> [B, 1]
     return stat
 
@@ -99,14 +102,16 @@ class SeriesScaler:
            ) -> SeriesScaler:  # self, with `loc_` and `scale_` frames (index `unique_id`, one column per col)
         "Learn each series' location and scale from the observed (non-NaN) values of `df`"
         missing = [c for c in ['unique_id', *self.cols] if c not in df.columns]
-        if missing: raise ValueError(f'df is missing column(s) {missing}; SeriesScaler(cols=...) names the columns to scale')
+        if missing:
+            raise ValueError(f'df is missing column(s) {missing}; SeriesScaler(cols=...) names the columns to scale')
         x = df[self.cols].astype('float64')
         g = x.groupby(df['unique_id'], sort=True, observed=True)
         if self.kind == 'identity': loc = g.size().to_frame().reindex(columns=self.cols).fillna(0.); scale = loc + 1.
         elif self.kind == 'standard': loc, scale = g.mean(), g.std(ddof=0)
         elif self.kind == 'robust':
             loc = g.median()
-            scale = (x - loc.reindex(df['unique_id']).to_numpy()).abs().groupby(df['unique_id'], sort=True, observed=True).median()
+            deviation = (x - loc.reindex(df['unique_id']).to_numpy()).abs()
+            scale = deviation.groupby(df['unique_id'], sort=True, observed=True).median()
         else: loc = g.min(); scale = g.max() - loc
         self.loc_ = loc.fillna(0.)  # pandas skips NaN: a column with no observed value is left as it is
         tiny = np.finfo('float64').tiny
@@ -116,7 +121,9 @@ class SeriesScaler:
     def _stats(self, df: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:  # [N] loc, scale of each row
         if not hasattr(self, 'loc_'): raise ValueError('this SeriesScaler is not fitted yet; call fit(train_df) first')
         rows = self.loc_.index.get_indexer(df['unique_id'])
-        if (rows < 0).any(): raise ValueError(f"series {df['unique_id'].iloc[int(np.flatnonzero(rows < 0)[0])]!r} was not seen in fit; fit on a frame that contains it")
+        if (rows < 0).any():
+            unseen = df['unique_id'].iloc[int(np.flatnonzero(rows < 0)[0])]
+            raise ValueError(f"series {unseen!r} was not seen in fit; fit on a frame that contains it")
         return self.loc_[col].to_numpy()[rows], self.scale_[col].to_numpy()[rows]
 
     def transform(self, df: pd.DataFrame,  # long frame of fitted series
@@ -139,7 +146,8 @@ class SeriesScaler:
         "Map scaled columns (forecasts, quantiles, standard deviations) back to the data's units"
         cols = [c for c in self.cols if c in df.columns] if cols is None else list(cols)
         if any(c not in self.cols for c in [*cols, *std_cols]) and 'y' not in self.cols:
-            raise ValueError("columns other than the fitted ones are mapped with the statistics of 'y', which was not fitted; fit with cols=('y', ...)")
+            raise ValueError("columns other than the fitted ones are mapped with the statistics of 'y', "
+                             "which was not fitted; fit with cols=('y', ...)")
         out = {}
         for c in [*cols, *std_cols]:
             loc, scale = self._stats(df, c if c in self.cols else 'y')

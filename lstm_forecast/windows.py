@@ -23,12 +23,16 @@ __all__ = ['MIN_AVAILABLE', 'create_dataset', 'SeriesPanel', 'Windows', 'make_wi
 def create_dataset(dataset: np.ndarray | Tensor,  # [N, F] (or [N]) series, time first
                    lookback: int,  # window length
                   ) -> tuple[Tensor, Tensor]:  # X, y: [N-lookback, lookback, F] views, y shifted one step
-    "The PyTorch tutorial's `create_dataset`, as views: `X[i] = dataset[i:i+lookback]`, `y[i] = dataset[i+1:i+lookback+1]`"
+    ("The PyTorch tutorial's `create_dataset`, as views: "
+     "`X[i] = dataset[i:i+lookback]`, `y[i] = dataset[i+1:i+lookback+1]`")
     t = torch.as_tensor(dataset)  # shares memory with a numpy array
     if t.ndim == 0: raise ValueError('dataset must have a time dimension, got a scalar')
-    if not isinstance(lookback, (int, np.integer)) or lookback < 1: raise ValueError(f'lookback={lookback!r} must be a positive integer')
+    if not isinstance(lookback, (int, np.integer)) or lookback < 1:
+        raise ValueError(f'lookback={lookback!r} must be a positive integer')
     n = len(t) - lookback
-    if n < 1: raise ValueError(f'lookback={lookback} needs at least {lookback + 1} time steps, dataset has {len(t)}; lower lookback')
+    if n < 1:
+        raise ValueError(f'lookback={lookback} needs at least {lookback + 1} time steps, dataset has {len(t)}; '
+                         'lower lookback')
     X = t.unfold(0, lookback, 1)[:n]  # [N, F] -> [N-lookback, F, lookback]
     y = t[1:].unfold(0, lookback, 1)  # [N-1, F] -> [N-lookback, F, lookback]
     return X.movedim(-1, 1), y.movedim(-1, 1)  # -> [N-lookback, lookback, F]
@@ -67,8 +71,9 @@ def _as_float(df: pd.DataFrame, cols: list, what: str, dtype=np.float32) -> np.n
         over = np.isinf(v) & np.isfinite(df[cols].to_numpy(np.float64))  # finite in float64, inf in dtype
         if over.any():
             r, c = np.argwhere(over)[0]
-            raise ValueError(f'{what} column {cols[c]!r} holds {df[cols[c]].iloc[r]:.3g}, beyond the float32 range (about 3.4e38) '
-                             'the network computes in; rescale it, e.g. divide the column by a power of ten')
+            raise ValueError(f'{what} column {cols[c]!r} holds {df[cols[c]].iloc[r]:.3g}, '
+                             'beyond the float32 range (about 3.4e38) the network computes in; '
+                             'rescale it, e.g. divide the column by a power of ten')
     return v
 
 @patch(cls_method=True)
@@ -85,7 +90,9 @@ def from_df(cls: SeriesPanel,
     hist, futr = tuple(hist_exog_list), tuple(futr_exog_list)
     cols = ['y', *hist, *futr]
     missing = [c for c in ['unique_id', 'ds', *cols] if c not in df.columns]
-    if missing: raise ValueError(f'df is missing column(s) {missing}; pass it through check_df and list only existing exogenous columns')
+    if missing:
+        raise ValueError(f'df is missing column(s) {missing}; '
+                         'pass it through check_df and list only existing exogenous columns')
     both = set(hist) & set(futr)
     if both: raise ValueError(f'columns {sorted(both)} are in both hist_exog_list and futr_exog_list; list each once')
     indptr = _indptr(df['unique_id'])
@@ -102,12 +109,17 @@ def from_df(cls: SeriesPanel,
         miss = [c for c in stat if c not in static_df.columns]
         if miss: raise ValueError(f'static_df is missing column(s) {miss}; its columns are {list(static_df.columns)}')
         if static_df['unique_id'].duplicated().any():
-            raise ValueError(f"static_df has several rows for series {static_df['unique_id'][static_df['unique_id'].duplicated()].iloc[0]!r}; keep one per series")
+            first = static_df['unique_id'][static_df['unique_id'].duplicated()].iloc[0]
+            raise ValueError(f"static_df has several rows for series {first!r}; keep one per series")
         rows = pd.Index(static_df['unique_id']).get_indexer(ids)
-        if (rows < 0).any(): raise ValueError(f'static_df has no row for series {ids[np.flatnonzero(rows < 0)[0]]!r}; add one')
-        static = torch.from_numpy(_as_float(static_df, list(stat), 'static_df')[rows])  # fancy indexing copies: writable  # [S, n_stat]
+        if (rows < 0).any():
+            raise ValueError(f'static_df has no row for series {ids[np.flatnonzero(rows < 0)[0]]!r}; add one')
+        # fancy indexing copies: writable
+        static = torch.from_numpy(_as_float(static_df, list(stat), 'static_df')[rows])  # [S, n_stat]
     elif stat_exog_list: raise ValueError(f'stat_exog_list={list(stat_exog_list)} needs static_df')
-    values = np.require(_as_float(df, cols, 'df', torch.empty(0, dtype=dtype).numpy().dtype), requirements=['C', 'W'])  # row-major, own memory (pandas may give read-only views)
+    np_dtype = torch.empty(0, dtype=dtype).numpy().dtype
+    # row-major, own memory (pandas may give read-only views)
+    values = np.require(_as_float(df, cols, 'df', np_dtype), requirements=['C', 'W'])
     missing = np.isnan(values)  # [T, C] NaN = missing (check_df(..., allow_missing=True) lets them through)
     return cls(values=torch.from_numpy(values), indptr=torch.from_numpy(indptr).long(), ids=ids,
                last_ds=ds[indptr[1:] - 1], columns=cols, static=static, freq=infer_freq(df) if freq is None else freq,
@@ -117,7 +129,8 @@ def from_df(cls: SeriesPanel,
 # %% ../nbs/01_windows.ipynb #660660bb
 @dataclass
 class Windows:
-    "Forecasting windows as index arithmetic: window `i` has inputs rows `start[i]..start[i]+input_size-1` then `h` target rows"
+    ("Forecasting windows as index arithmetic: "
+     "window `i` has inputs rows `start[i]..start[i]+input_size-1` then `h` target rows")
     series: Tensor  # [W] int64 series of each window
     start: Tensor  # [W] int64 global row of each window's first input step
     input_size: int  # input steps per window
@@ -129,7 +142,8 @@ class Windows:
 # %% ../nbs/01_windows.ipynb #39662a83
 def _bound(x, name: str, lo: Tensor, hi: Tensor) -> Tensor:
     x = torch.as_tensor(x, dtype=torch.long)
-    if x.shape != lo.shape: raise ValueError(f'{name} must have one entry per series ({len(lo)}), got shape {tuple(x.shape)}')
+    if x.shape != lo.shape:
+        raise ValueError(f'{name} must have one entry per series ({len(lo)}), got shape {tuple(x.shape)}')
     bad = torch.nonzero((x < lo) | (x > hi)).flatten()
     if len(bad):
         s = int(bad[0])
@@ -146,7 +160,8 @@ def _keep_available(w: Windows, available: Tensor, min_available: float, n_rows:
     available = torch.as_tensor(available)
     if available.shape != (n_rows,):
         raise ValueError(f'available must have one entry per row ({n_rows}), got shape {tuple(available.shape)}')
-    seen = torch.cat([torch.zeros(1, dtype=torch.long), available.long().cumsum(0)])  # [T] -> [T+1] rows observed before
+    # [T] -> [T+1] rows observed before
+    seen = torch.cat([torch.zeros(1, dtype=torch.long), available.long().cumsum(0)])
     t = w.target_start  # [W]
     n_in, n_out = seen[t] - seen[w.start], seen[t + w.h] - seen[t]  # [W] observed inputs, observed targets
     keep = (n_in >= max(1, math.ceil(min_available * w.input_size - 1e-9))) & ((n_out > 0) | (w.h == 0))
@@ -168,7 +183,8 @@ def make_windows(indptr: Tensor | np.ndarray,  # [S+1] row offsets of the series
     lo, hi = indptr[:-1], indptr[1:]  # [S]
     if (lo > hi).any(): raise ValueError('indptr must be non-decreasing row offsets')
     if end is not None: hi = _bound(end, 'end', lo, hi)
-    first = lo if begin is None else torch.maximum(lo, _bound(begin, 'begin', lo, indptr[1:]) - input_size)  # [S] earliest start
+    if begin is None: first = lo  # [S] earliest start
+    else: first = torch.maximum(lo, _bound(begin, 'begin', lo, indptr[1:]) - input_size)
     last = hi - input_size - h  # [S] latest start
     n = ((last - first).div(step, rounding_mode='floor') + 1).clamp(min=0)  # [S] windows per series
     series = torch.repeat_interleave(torch.arange(len(n)), n)  # [S] -> [W]
@@ -185,13 +201,15 @@ def gather_windows(values: Tensor,  # [T, C] stacked series
                    h: int,  # target steps
                   ) -> Tensor:  # [B, input_size + h, C] inputs then targets
     "Copy the rows of a batch of windows out of a strided view of `values`"
-    if values.ndim != 2: raise ValueError(f'values must be [T, C], got shape {tuple(values.shape)}; use values[:, None] for one column')
+    if values.ndim != 2:
+        raise ValueError(f'values must be [T, C], got shape {tuple(values.shape)}; use values[:, None] for one column')
     size = input_size + h
     start = torch.as_tensor(start, dtype=torch.long)
     if not len(start): return values.new_zeros(0, size, values.shape[1])
     if int(start.min()) < 0 or int(start.max()) + size > len(values):
         bad = int(start[(start < 0) | (start + size > len(values))][0])
-        raise ValueError(f'window start {bad} with input_size + h = {size} falls outside the {len(values)} rows of values')
+        raise ValueError(f'window start {bad} with input_size + h = {size} '
+                         f'falls outside the {len(values)} rows of values')
     return values.unfold(0, size, 1).transpose(1, 2)[start]  # [T, C] -> [T-size+1, size, C] view -> [B, size, C]
 
 # %% ../nbs/01_windows.ipynb #3397c7c9
@@ -199,7 +217,9 @@ def gather_windows(values: Tensor,  # [T, C] stacked series
 def batch(self: SeriesPanel,
           windows: Windows,  # windows of this panel
           idx: Tensor | None = None,  # [B] which windows; all when None
-         ) -> dict:  # insample_y [B,L], outsample_y [B,h], hist_exog [B,L,X], futr_exog [B,L+h,F], stat_exog [B,n_stat] (None when absent)
+          # insample_y [B,L], outsample_y [B,h], hist_exog [B,L,X], futr_exog [B,L+h,F],
+          # stat_exog [B,n_stat] (None when absent)
+         ) -> dict:
     "Model inputs and targets of a batch of windows, unscaled (with missing values: `insample_mask`, `outsample_mask`)"
     start, series = (windows.start, windows.series) if idx is None else (windows.start[idx], windows.series[idx])
     L = windows.input_size
@@ -219,7 +239,8 @@ def inputs(self: SeriesPanel,
           ) -> dict:  # insample_y [B,L], hist_exog [B,L,X(+1)], futr_exog [B,L+h,F], stat_exog [B,n_stat] (or None)
     "Split windows into the model's inputs: the columns of `values` are `y, *hist_exog_list, *futr_exog_list`"
     L, nh, nf = input_size, len(self.hist_exog_list), len(self.futr_exog_list)
-    if available is not None: x = x.masked_fill(~available, 0.)  # missing (NaN or anything) -> 0: the centre once scaled
+    # missing (NaN or anything) -> 0: the centre once scaled
+    if available is not None: x = x.masked_fill(~available, 0.)
     hist = x[:, :L, 1:1 + nh] if nh else None  # [B, L+h, C] -> [B, L, X]
     if available is not None and channel:
         seen = available[:, :L, :1].to(x.dtype)  # [B, L+h, C] -> [B, L, 1]
@@ -232,7 +253,8 @@ def inputs(self: SeriesPanel,
 # %% ../nbs/01_windows.ipynb #c253fd16
 def split_holdout(df: pd.DataFrame,  # long frame `unique_id, ds, ...` (any order)
                   h: int,  # rows per series to hold out
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:  # (train_df: all but the last h rows of each series, test_df: the last h)
+                  # (train_df: all but the last h rows of each series, test_df: the last h)
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     "Hold out the last `h` rows of every series"
     if not isinstance(h, (int, np.integer)) or h < 1: raise ValueError(f'h={h!r} must be a positive integer')
     g = df.groupby('unique_id', sort=False, observed=True)['ds']
@@ -241,8 +263,8 @@ def split_holdout(df: pd.DataFrame,  # long frame `unique_id, ds, ...` (any orde
     short = np.flatnonzero(size <= h)
     if len(short):
         i = short[0]
-        raise ValueError(f"series {df['unique_id'].iloc[i]!r} has {size[i]} rows; holding out h={h} leaves nothing to train on; "
-                         'lower h or drop the series')
+        raise ValueError(f"series {df['unique_id'].iloc[i]!r} has {size[i]} rows; "
+                         f'holding out h={h} leaves nothing to train on; lower h or drop the series')
     test = from_end <= h
     return df[~test].reset_index(drop=True), df[test].reset_index(drop=True)
 
@@ -263,8 +285,9 @@ def split_points(indptr: Tensor | np.ndarray,  # [S+1] row offsets of the series
     bad = torch.nonzero(val_start <= indptr[:-1]).flatten()
     if len(bad):
         s = int(bad[0])
-        raise ValueError(f'series {s} has {int(lengths[s])} rows; val_size={val_size} and test_size={test_size} leave none to '
-                         'train on; lower them or drop short series')
+        raise ValueError(f'series {s} has {int(lengths[s])} rows; '
+                         f'val_size={val_size} and test_size={test_size} leave none to train on; '
+                         'lower them or drop short series')
     return val_start, test_start
 
 # %% ../nbs/01_windows.ipynb #fcae1933
