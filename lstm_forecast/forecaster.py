@@ -16,7 +16,7 @@ from fastcore.basics import patch
 from fastcore.meta import delegates
 
 from .data import check_df, check_alias, make_future_dataframe, normalize_freq
-from .windows import MIN_AVAILABLE, SeriesPanel, make_windows, gather_windows
+from .windows import MIN_AVAILABLE, SeriesPanel, make_windows, gather_windows, impute_windows
 from .scalers import scale_windows
 from .model import LSTMNet
 from . import losses as L
@@ -52,7 +52,7 @@ class LSTMForecast:
                                                           # forecast of each window (None: the plain forecast)
                  season_length: int | None = None,        # seasonal period of `baseline` (None: from the frequency)
                  linear_skip: bool | None = None,         # add a linear map of the input window to the forecast (None:
-                                                          # on for the direct head, off when the data has holes)
+                                                          # on for the direct head)
                  ensemble_size: int = 1,                  # networks seeded random_seed, +1, ...: the median forecast
                  freq=None,                               # pandas frequency alias or int step (None: inferred)
                  alias: str = 'LSTM',                     # name of the forecast column
@@ -194,10 +194,11 @@ class WindowBatches:
                  input_size: int, h: int,    # window: `input_size` inputs, `h` steps after them
                  scaler_type: str = 'robust',
                  base_lag: int = 0,          # targets relative to the input `base_lag` steps back (0: plain targets)
-                 channel: bool = False):     # give the network the availability of y (a model fitted with holes)
+                 channel: bool = False,      # zeros and an availability column for holes (models saved before `impute`)
+                 impute: int = 0):           # season length: holes in the inputs estimated from their window (0: off)
         self.panel, self.series, self.start = panel, series, start
         self.input_size, self.h, self.scaler_type, self.base_lag = input_size, h, scaler_type, base_lag
-        self.channel = channel
+        self.channel, self.impute = channel, impute
         self.loc, self.scale = self._statistics()                                         # [W, 1, C] each
 
     def __len__(self): return len(self.start)
@@ -209,11 +210,28 @@ class WindowBatches:
             x = gather_windows(self.panel.values, self.start[s:s + chunk], self.input_size, 0)  # [b, L, C] inputs only
             m = (None if self.panel.mask is None
                  else gather_windows(self.panel.mask, self.start[s:s + chunk], self.input_size, 0))
+            if m is not None and self.impute: x, m = self._imputed(x, m)  # scaled as the whole window it stands for
             _, loc, scale = scale_windows(x, self.input_size, self.scaler_type, mask=m)  # missing values do not count
             locs.append(loc); scales.append(scale)
         C = self.panel.values.shape[1]
         if not locs: return torch.zeros(0, 1, C), torch.ones(0, 1, C)
         return torch.cat(locs), torch.cat(scales)
+
+# %% ../nbs/09_forecaster.ipynb #0bf3df4b
+@patch
+def _imputed(self: WindowBatches, x, seen):
+    "Windows `x` [B, S, C] with their missing inputs imputed (`impute_windows`), and `seen` with those marked observed"
+    x, seen = x.clone(), seen.clone()
+    for c, span in enumerate(self._spans(x.shape[1])):  # one column at a time: y, historic, future exogenous
+        x[:, :span, c] = impute_windows(x[:, :span, c], seen[:, :span, c], self.impute)  # [B, span] from the window
+        seen[:, :span, c] = True
+    return x, seen
+
+@patch
+def _spans(self: WindowBatches, S):
+    "Steps imputed in each column of a window of S steps: the inputs of y and the historic columns, all of a future one"
+    nh = len(self.panel.hist_exog_list)
+    return [min(S, self.input_size) if c <= nh else S for c in range(self.panel.values.shape[1])]
 
 # %% ../nbs/09_forecaster.ipynb #a6a91670
 @patch
@@ -227,8 +245,9 @@ def scaled(self: WindowBatches, idx):
     "Scaled windows `[B, L+h, C]` (float32, missing values 0) and their (loc, scale) `[B, 1, C]` (float64)"
     x = gather_windows(self.panel.values, self.start[idx], self.input_size, self.h)  # [B, L+h, C] float64
     loc, scale = self.loc[idx], self.scale[idx]                                       # [B, 1, C] float64
-    xs = ((x - loc) / scale).float()                                                  # float32 only once scaled
     seen = self.available(idx)
+    if seen is not None and self.impute: x, seen = self._imputed(x, seen)             # missing inputs -> estimates
+    xs = ((x - loc) / scale).float()                                                  # float32 only once scaled
     return (xs if seen is None else xs.masked_fill(~seen, 0.)), loc, scale
 
 @patch
@@ -248,9 +267,18 @@ def batch(self: WindowBatches, idx):
     return out if seen is None else out | {'mask': seen[:, self.input_size:, 0]}    # [B, h] observed targets
 
 @patch
+def inputs_seen(self: WindowBatches, idx):
+    "`available(idx)` with the imputed inputs marked observed (the network reads them as data), or None"
+    seen = self.available(idx)
+    if seen is None or not self.impute: return seen
+    seen = seen.clone()
+    for c, span in enumerate(self._spans(seen.shape[1])): seen[:, :span, c] = True      # [B, L+h, C]
+    return seen
+
+@patch
 def split(self: WindowBatches, xs, idx):
     "The model's keyword arguments from scaled windows `xs` [B, L+h, C] (and the availability channel)"
-    seen = self.available(idx)
+    seen = self.inputs_seen(idx)
     if seen is None and self.channel: seen = torch.ones(xs.shape, dtype=torch.bool)  # complete data, channel on
     return self.panel.inputs(xs, self.series[idx], self.input_size, available=seen, channel=self.channel)
 
@@ -328,7 +356,7 @@ def _panel(self: LSTMForecast, df, static):
 @patch
 def _batches(self: LSTMForecast, panel, series, start, h):
     return WindowBatches(panel, series, start, self.input_size_, h, self.scaler_type, self.base_lag_,
-                         channel=getattr(self, 'channel_', False))
+                         channel=getattr(self, 'channel_', False), impute=getattr(self, 'impute_', 0))
 
 @patch
 def _base_lag(self: LSTMForecast, freq) -> int:
@@ -349,7 +377,7 @@ def _build_model(self: LSTMForecast):
 
 @patch
 def _linear_skip(self: LSTMForecast) -> bool:
-    "`linear_skip` with None resolved: on for the direct head on complete data (a linear map reads a hole as a value)"
+    "`linear_skip` with None resolved: on for the direct head (off for models saved with the availability channel)"
     return not (self.recurrent or self.channel_) if self.linear_skip is None else self.linear_skip
 
 # %% ../nbs/09_forecaster.ipynb #c57fd589
@@ -431,7 +459,8 @@ def _fit(self: LSTMForecast, df, static_df, val_size, prediction_intervals, n_jo
     ids = lengths.index.to_numpy()
     static = self._static(static_df, ids)
     panel = self._panel(df, static)
-    self.channel_ = panel.mask is not None and not self.recurrent  # complete data: the network and forecasts as before
+    self.channel_ = False  # the availability channel of models saved before imputation
+    self.impute_ = 0 if self.recurrent else self.season_length or season_length(freq)  # a no-op on complete windows
     train_b, val_b = self._train_val_batches(panel, h_out, val_size)
     self.history_, self.conformal_ = None, None
     if prediction_intervals and n_jobs != 1:  # the calibration backtest and the training at once, in two workers
@@ -904,6 +933,7 @@ def _config(self: LSTMForecast, num: pd.DataFrame, ids_spec: dict, ds_spec: dict
             'init': {k: getattr(self, k) for k in _INIT_ARGS}, 'loss': _loss_spec(self.loss),
             'train_config': asdict(self.train_config), 'freq': self.freq_, 'input_size_': self.input_size_,
             'base_lag_': self.base_lag_, 'channel_': bool(self.channel_),
+            'impute_': int(self.impute_),
             'tail': {'unique_id': ids_spec, 'ds': ds_spec, 'columns': list(num.columns)},
             'static': static,
             'ids': _ids_to_json(self.ids_),
@@ -1050,6 +1080,9 @@ def _from_config(cls: LSTMForecast, cfg: dict, tensors: dict, ver: int) -> LSTMF
     m.base_lag_ = cfg.get('base_lag_', 0)
     m.channel_ = cfg.get('channel_', False)  # models saved before missing values were handled have none
     if not isinstance(m.channel_, bool): raise TypeError(f"channel_ must be true or false, got {m.channel_!r}")
+    m.impute_ = cfg.get('impute_', 0)  # models saved before imputation: 0 (holes are 0, the channel says where)
+    if isinstance(m.impute_, bool) or not isinstance(m.impute_, int) or m.impute_ < 0:
+        raise TypeError(f"impute_ must be a season length >= 0, got {m.impute_!r}")
     if not isinstance(m.base_lag_, int) or not 0 <= m.base_lag_ <= m.input_size_:
         raise ValueError(f"base_lag_={m.base_lag_!r} is invalid")
     nets = [m._build_model() for _ in range(m.ensemble_size)]

@@ -16,8 +16,8 @@ from torch import Tensor
 from .data import _indptr, infer_freq
 
 # %% auto #0
-__all__ = ['MIN_AVAILABLE', 'create_dataset', 'SeriesPanel', 'Windows', 'make_windows', 'gather_windows', 'split_holdout',
-           'split_points', 'split_windows']
+__all__ = ['MIN_AVAILABLE', 'create_dataset', 'SeriesPanel', 'Windows', 'make_windows', 'gather_windows', 'impute_windows',
+           'split_holdout', 'split_points', 'split_windows']
 
 # %% ../nbs/01_windows.ipynb #a25234f6
 def create_dataset(dataset: np.ndarray | Tensor,  # [N, F] (or [N]) series, time first
@@ -249,6 +249,42 @@ def inputs(self: SeriesPanel,
                 hist_exog=hist,
                 futr_exog=x[:, :, 1 + nh:] if nf else None,  # -> [B, L+h, F]
                 stat_exog=self.static[series] if self.static is not None else None)  # [S, n_stat] -> [B, n_stat]
+
+# %% ../nbs/01_windows.ipynb #8b817c41
+def _interpolate_windows(y: Tensor, seen: Tensor) -> Tensor:  # [B, L] -> [B, L]
+    "A straight line between the nearest observed inputs on each side; the nearest observed input at the edges"
+    B, L = y.shape
+    t = torch.arange(L).expand(B, L)                                               # [B, L] positions
+    prev = torch.where(seen, t, -1).cummax(1).values                                # [B, L] last observed at/before t
+    nxt = torch.where(seen, t, L).flip(1).cummin(1).values.flip(1)                  # [B, L] first observed at/after t
+    yp, yn = y.gather(1, prev.clamp(min=0)), y.gather(1, nxt.clamp(max=L - 1))      # [B, L] their values
+    w = ((t - prev) / (nxt - prev).clamp(min=1)).to(y.dtype)                        # [B, L] how far along the gap
+    line = torch.where(prev < 0, yn, torch.where(nxt >= L, yp, yp + w * (yn - yp)))
+    return torch.where(seen, y, torch.where((prev >= 0) | (nxt < L), line, torch.zeros_like(y)))
+
+def impute_windows(y: Tensor,     # [B, L] inputs of B windows (any value where missing: it is not read)
+                   seen: Tensor,  # [B, L] bool, True where observed
+                   m: int = 1,    # season length (1: no season, a straight line between the neighbours)
+                  ) -> Tensor:    # [B, L] `y` with each missing input estimated from its own window's observed inputs
+    "Fill each window's holes from the same window: one season back or ahead plus the mean seasonal change, else a line"
+    if not isinstance(m, (int, np.integer)) or m < 1: raise ValueError(f'm={m!r} must be a season length >= 1')
+    if y.shape != seen.shape or y.ndim != 2:
+        raise ValueError(f'y and seen must both be [B, L], got {tuple(y.shape)} and {tuple(seen.shape)}')
+    seen = seen.bool()
+    y = y.masked_fill(~seen, 0.)                                                    # what is missing is never read
+    line = _interpolate_windows(y, seen)
+    L = y.shape[1]
+    if m == 1 or L <= m: return line  # no season (or none inside the window): a straight line between the neighbours
+    pair = seen[:, m:] & seen[:, :-m]                                               # [B, L-m] both ends observed
+    n = pair.sum(1, keepdim=True)                                                   # [B, 1]
+    drift = (y[:, m:] - y[:, :-m]).masked_fill(~pair, 0.).sum(1, keepdim=True) / n.clamp(min=1)  # [B, 1] per season
+    pad = y.new_zeros(len(y), m)
+    back = torch.cat([pad, y[:, :-m] + drift], 1)                                   # [B, L] from one season back
+    ahead = torch.cat([y[:, m:] - drift, pad], 1)                                   # [B, L] from one season ahead
+    no = torch.zeros_like(seen[:, :m])
+    has_back, has_ahead = torch.cat([no, seen[:, :-m]], 1), torch.cat([seen[:, m:], no], 1)  # [B, L]
+    season = torch.where(has_back & has_ahead, (back + ahead) / 2, torch.where(has_back, back, ahead))
+    return torch.where(seen, y, torch.where(has_back | has_ahead, season, line))
 
 # %% ../nbs/01_windows.ipynb #c253fd16
 def split_holdout(df: pd.DataFrame,  # long frame `unique_id, ds, ...` (any order)

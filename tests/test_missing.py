@@ -340,7 +340,7 @@ def test_forecasts_through_missing_values_are_finite_and_ignore_what_the_holes_h
     before = df.copy()
     m, fc, cv = run()
     pd.testing.assert_frame_equal(df, before)  # nothing the user passes is mutated
-    assert m.channel_ and np.isfinite(fc.LSTM).all() and np.isfinite(cv.LSTM).all()
+    assert m.impute_ == 12 and not m.channel_ and np.isfinite(fc.LSTM).all() and np.isfinite(cv.LSTM).all()
     with pytest.MonkeyPatch.context() as mp:
         garbage_panels(mp, seed)
         _, fc2, cv2 = run()
@@ -348,19 +348,30 @@ def test_forecasts_through_missing_values_are_finite_and_ignore_what_the_holes_h
     pd.testing.assert_frame_equal(cv, cv2)
 
 
-def test_complete_data_adds_no_channel_and_missing_data_saves_its_channel(tmp_path):
+def test_missing_data_gets_the_complete_data_network_and_saves_its_imputation(tmp_path):
     tr = AP.iloc[:132]
     m = LSTMForecast(h=12, **QUICK).fit(tr)
-    assert m.channel_ is False and m.model_.hist_exog_size == 0
     holes = tr.assign(y=tr.y.where(np.random.default_rng(0).random(132) > 0.2))
     holes.loc[131, 'y'] = 400.
     g = LSTMForecast(h=12, **QUICK).fit(holes)
-    assert g.channel_ is True and g.model_.hist_exog_size == 1
+    for f in (m, g): assert f.channel_ is False and f.model_.hist_exog_size == 0 and f.impute_ == 12 and hasattr(f.model_, 'skip')
     g.save(tmp_path / 'm')
     back = LSTMForecast.load(tmp_path / 'm')
-    assert back.channel_ is True
+    assert back.impute_ == 12 and back.channel_ is False
     pd.testing.assert_frame_equal(back.predict(), g.predict())
-    assert np.isfinite(g.predict(df=tr).LSTM).all()  # complete history, model with a channel: all observed
+    assert np.isfinite(g.predict(df=tr).LSTM).all() and np.isfinite(m.predict(df=holes).LSTM).all()
+
+
+def test_impute_windows_recovers_a_trend_plus_season_and_never_reads_the_holes():
+    from lstm_forecast.windows import impute_windows
+    t = torch.arange(24, dtype=torch.float64)
+    y = (100 + 2 * t + 10 * torch.sin(2 * torch.pi * t / 12))[None]                   # [1, 24]: trend + season
+    seen = torch.ones(1, 24, dtype=torch.bool); seen[0, [0, 5, 6, 13, 23]] = False
+    filled = impute_windows(y.masked_fill(~seen, 1e9), seen, 12)
+    torch.testing.assert_close(filled, y)                                           # exact for an additive season and a linear trend
+    line = impute_windows(torch.tensor([[1., 0., 0., 4.]]), torch.tensor([[True, False, False, True]]), 1)
+    torch.testing.assert_close(line, torch.tensor([[1., 2., 3., 4.]]))              # no season: the neighbours, then a line
+    with pytest.raises(ValueError, match='season length'): impute_windows(y, seen, 0)
 
 
 def test_missing_value_errors_name_the_fix():
@@ -396,13 +407,13 @@ def test_forecasters_backtest_the_same_windows_through_holes():
     assert len(cv) == 24 and np.isfinite(cv[['LSTM', 'SeasonalNaive']].to_numpy()).all()
 
 
-def test_linear_skip_default_is_off_when_the_data_has_holes():
-    "linear_skip=None: on for complete data, off with holes (the linear map would read a hole's 0 as a value)"
+def test_linear_skip_default_is_on_with_holes_too():
+    "linear_skip=None: on for the direct head, with holes too (the skip reads the imputed window, not a hole's 0)"
     from lstm_forecast.forecaster import LSTMForecast
     t = np.arange(60)
     df = pd.DataFrame({'unique_id': 'a', 'ds': pd.date_range('2000-01-01', periods=60, freq='MS'),
                        'y': 10 + np.sin(2 * np.pi * t / 12)})
     full = LSTMForecast(h=3, input_size=12, max_steps=5).fit(df)
     holes = LSTMForecast(h=3, input_size=12, max_steps=5).fit(df.assign(y=df.y.where(t % 7 != 3)))
-    forced = LSTMForecast(h=3, input_size=12, max_steps=5, linear_skip=True).fit(df.assign(y=df.y.where(t % 7 != 3)))
-    assert hasattr(full.model_, 'skip') and not hasattr(holes.model_, 'skip') and hasattr(forced.model_, 'skip')
+    off = LSTMForecast(h=3, input_size=12, max_steps=5, linear_skip=False).fit(df.assign(y=df.y.where(t % 7 != 3)))
+    assert hasattr(full.model_, 'skip') and hasattr(holes.model_, 'skip') and not hasattr(off.model_, 'skip')
