@@ -461,11 +461,16 @@ def recipe_ema_poly(train, h, freq, m, kw):
     kw = dict(kw); a = kw.pop('ema_a')
     with _patched_ema(a): return lstm_plain(train, h, freq, m, _input_k(train, h, freq, m, kw))
 
+def recipe_ens_scalers(train, h, freq, m, kw):
+    "median of 3 LSTMs, scaler_type 'robust', 'minmax' and 'standard' (same seed; other kwargs shared)"
+    return _median([lstm_plain(train, h, freq, m, {**kw, 'scaler_type': s}) for s in ('robust', 'minmax', 'standard')])
+
 RECIPES = {'plain': lstm_plain, 'log': recipe_log, 'deseason': recipe_deseason, 'ens_seeds': recipe_ens_seeds,
            'ens_inputs': recipe_ens_inputs, 'steps_windows': recipe_steps_windows, 'season_input': recipe_season_input,
            'deseason_ens': recipe_deseason_ens, 'input3': recipe_input3,
            'input_k': recipe_input_k, 'input_k_log': recipe_input_k_log,
-           'skip_long': recipe_skip_long, 'lstm_long': recipe_lstm_long, 'ema_poly': recipe_ema_poly}
+           'skip_long': recipe_skip_long, 'lstm_long': recipe_lstm_long, 'ema_poly': recipe_ema_poly,
+           'ens_scalers': recipe_ens_scalers}
 
 def _baseline(cls):
     def run(train, h, freq, m, kw):
