@@ -20,7 +20,7 @@ baselines are computed once and reused while only the LSTM changes. The run writ
 benchmarks/results/per_dataset_<variant>.csv and benchmarks/results/summary_<variant>.csv for the docs page.
 """
 from __future__ import annotations
-import argparse, hashlib, json, math, os, platform, sys, time, warnings
+import argparse, contextlib, hashlib, json, math, os, platform, sys, time, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -381,9 +381,96 @@ def recipe_deseason_ens(train, h, freq, m, kw):
     "deseason, with the LSTM a median of 3 seeds (0, 1, 2)"
     return _median([recipe_deseason(train, h, freq, m, {**kw, 'random_seed': s}) for s in (0, 1, 2)])
 
+def recipe_input3(train, h, freq, m, kw):
+    """input_size = max(3h, 3m) (3h when there is no season): a window long enough for the linear skip to copy from;
+    capped at half the shortest series' training part, and never below the library's default"""
+    from lstm_forecast.forecaster import default_input_size
+    n = int(train.groupby('unique_id').size().min())
+    want = max(3 * h, 3 * m if m > 1 else 0)
+    return lstm_plain(train, h, freq, m, {**kw, 'input_size': max(default_input_size(h, freq, n), min(want, (n - h) // 2))})
+
+def _input_k(train, h, freq, m, kw):
+    "kwargs with input_size = max(k*h, k*m) (k = kw['input_mult'], 3), capped at `input_frac` (0.5) of the shortest training part"
+    from lstm_forecast.forecaster import default_input_size
+    kw = dict(kw); k = kw.pop('input_mult', 3); frac = kw.pop('input_frac', 0.5)
+    n = int(train.groupby('unique_id').size().min())
+    want = max(k * h, k * m if m > 1 else 0)
+    return {**kw, 'input_size': max(default_input_size(h, freq, n), min(want, int((n - h) * frac)))}
+
+def recipe_input_k(train, h, freq, m, kw):
+    "recipe_input3 with the multiple and the cap as recipe kwargs `input_mult`, `input_frac` (not LSTMForecast's)"
+    return lstm_plain(train, h, freq, m, _input_k(train, h, freq, m, kw))
+
+def recipe_input_k_log(train, h, freq, m, kw):
+    "recipe_input_k on log(y) when every training value is > 0 (else on y), exp back"
+    return recipe_log(train, h, freq, m, _input_k(train, h, freq, m, kw))
+
+@contextlib.contextmanager
+def _patched_windows(lstm_len=None, skip_len=None):
+    """PROTOTYPE (monkeypatch of lstm_forecast.model.LSTMNet.forward, direct head without exogenous features only):
+    the LSTM encoder reads only the last `lstm_len` steps of the input window and/or the linear skip only the last
+    `skip_len` steps (None: the whole window); restored on exit"""
+    import torch.nn.functional as F
+    from lstm_forecast.model import LSTMNet
+    orig = LSTMNet.forward
+    def forward(self, insample_y, futr_exog=None, hist_exog=None, stat_exog=None, outsample_y=None):
+        if self.recurrent or self.futr_exog_size or self.hist_exog_size:
+            return orig(self, insample_y, futr_exog, hist_exog, stat_exog, outsample_y)
+        B, L = self._check_inputs(insample_y, futr_exog, hist_exog, stat_exog, self.h)
+        a, b = min(lstm_len or L, L), min(skip_len or L, L)
+        _, (h_n, _) = self.encoder(self._encoder_inputs(insample_y[:, L - a:], None, None, stat_exog))  # [B, a, n_in]
+        out = self.decoder(h_n[-1]).view(B, self.h, self.n_outputs)                         # [B, H] -> [B, h, n]
+        if self.linear_skip:   # only the last b columns of the skip's weights are used (the others stay at 0)
+            out = out + F.linear(insample_y[:, L - b:], self.skip.weight[:, L - b:], self.skip.bias).view(B, self.h, self.n_outputs)
+        return out
+    LSTMNet.forward = forward
+    try: yield
+    finally: LSTMNet.forward = orig
+
+def recipe_skip_long(train, h, freq, m, kw):
+    "PROTOTYPE: input_size as recipe_input_k, but the LSTM reads only the default window's last steps (the skip reads all)"
+    from lstm_forecast.forecaster import default_input_size
+    kw = _input_k(train, h, freq, m, kw)
+    with _patched_windows(lstm_len=default_input_size(h, freq, int(train.groupby('unique_id').size().min()))):
+        return lstm_plain(train, h, freq, m, kw)
+
+def recipe_lstm_long(train, h, freq, m, kw):
+    "PROTOTYPE: input_size as recipe_input_k, but the linear skip reads only the default window's last steps (the LSTM reads all)"
+    from lstm_forecast.forecaster import default_input_size
+    kw = _input_k(train, h, freq, m, kw)
+    with _patched_windows(skip_len=default_input_size(h, freq, int(train.groupby('unique_id').size().min()))):
+        return lstm_plain(train, h, freq, m, kw)
+
+@contextlib.contextmanager
+def _patched_ema(a):
+    """PROTOTYPE (monkeypatch of lstm_forecast.train._ema_update): the weight average's decay at step t is
+    1 - a/(a + t) (polynomial-decay averaging; the library's ramp min(ema_decay, (1+t)/(10+t)) is a = 9 until
+    ema_decay caps it, at step 890 for 0.99: so over 500 steps ema_decay itself never acts); restored on exit"""
+    import lstm_forecast.train as T
+    orig, state = T._ema_update, {'id': None, 't': 0}
+    def update(ema, params, decay):
+        if state['id'] != id(ema): state.update(id=id(ema), t=0)   # a new training run
+        state['t'] += 1
+        orig(ema, params, 1 - a / (a + state['t']))
+    T._ema_update = update
+    try: yield
+    finally: T._ema_update = orig
+
+def recipe_ema_poly(train, h, freq, m, kw):
+    "PROTOTYPE: recipe_input_k with the weight average's decay 1 - a/(a+t), a = recipe kwarg `ema_a`"
+    kw = dict(kw); a = kw.pop('ema_a')
+    with _patched_ema(a): return lstm_plain(train, h, freq, m, _input_k(train, h, freq, m, kw))
+
+def recipe_ens_scalers(train, h, freq, m, kw):
+    "median of 3 LSTMs, scaler_type 'robust', 'minmax' and 'standard' (same seed; other kwargs shared)"
+    return _median([lstm_plain(train, h, freq, m, {**kw, 'scaler_type': s}) for s in ('robust', 'minmax', 'standard')])
+
 RECIPES = {'plain': lstm_plain, 'log': recipe_log, 'deseason': recipe_deseason, 'ens_seeds': recipe_ens_seeds,
            'ens_inputs': recipe_ens_inputs, 'steps_windows': recipe_steps_windows, 'season_input': recipe_season_input,
-           'deseason_ens': recipe_deseason_ens}
+           'deseason_ens': recipe_deseason_ens, 'input3': recipe_input3,
+           'input_k': recipe_input_k, 'input_k_log': recipe_input_k_log,
+           'skip_long': recipe_skip_long, 'lstm_long': recipe_lstm_long, 'ema_poly': recipe_ema_poly,
+           'ens_scalers': recipe_ens_scalers}
 
 def _baseline(cls):
     def run(train, h, freq, m, kw):
