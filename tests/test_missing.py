@@ -417,3 +417,17 @@ def test_linear_skip_default_is_on_with_holes_too():
     holes = LSTMForecast(h=3, input_size=12, max_steps=5).fit(df.assign(y=df.y.where(t % 7 != 3)))
     off = LSTMForecast(h=3, input_size=12, max_steps=5, linear_skip=False).fit(df.assign(y=df.y.where(t % 7 != 3)))
     assert hasattr(full.model_, 'skip') and hasattr(holes.model_, 'skip') and not hasattr(off.model_, 'skip')
+
+
+def test_a_model_saved_with_the_availability_channel_loads_and_forecasts_as_saved():
+    "tests/data/model_with_channel: saved by the library before `impute_windows` (commit fce2655), fitted on AirPassengers"
+    "with 10% of its months missing; it must load with its channel and forecast what it forecast then"
+    from pathlib import Path
+    from lstm_forecast.forecaster import LSTMForecast
+    data = Path(__file__).parent / 'data'
+    m = LSTMForecast.load(data / 'model_with_channel')
+    assert m.channel_ is True and m.impute_ == 0 and m.model_.hist_exog_size == 1 and not hasattr(m.model_, 'skip')
+    then = pd.read_csv(data / 'model_with_channel_forecast.csv', parse_dates=['ds'])
+    now = m.predict()
+    assert list(now.columns) == list(then.columns) and (now['ds'].to_numpy() == then['ds'].to_numpy()).all()
+    np.testing.assert_allclose(now['LSTM'].to_numpy(), then['LSTM'].to_numpy(), rtol=1e-12, atol=0)
