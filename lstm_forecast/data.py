@@ -738,6 +738,7 @@ def fill_gaps(df: pd.DataFrame,  # long frame with `id_col`, `time_col` and any 
     if df[id_col].isna().any(): raise ValueError(f'column {id_col!r} has missing series ids; drop or fill them')
     out = (df.assign(**{time_col: _prepare_ds(df[time_col], time_col)})
            .sort_values([id_col, time_col], kind='stable', ignore_index=True))
+    if out.empty: return out  # no rows, no series: nothing to fill
     indptr = _indptr(out[id_col])
     ids = out[id_col].iloc[indptr[:-1]].tolist()
     _check_unique(out[time_col], indptr, ids)

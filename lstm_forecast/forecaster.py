@@ -218,20 +218,29 @@ class WindowBatches:
         return torch.cat(locs), torch.cat(scales)
 
 # %% ../nbs/09_forecaster.ipynb #0bf3df4b
+def _impute_columns(x, seen, m: int):
+    "`impute_windows` on every column of windows `x` [B, S, C] at once: each window's column is one row"
+    B, S, C = x.shape
+    rows = lambda t: t.transpose(1, 2).reshape(B * C, S)                              # [B, S, C] -> [B*C, S]
+    return impute_windows(rows(x), rows(seen), m).reshape(B, C, S).transpose(1, 2)
+
+@patch
+def _imputable(self: WindowBatches, S: int):
+    "Where imputation fills a window of S steps, [S, C]: the inputs of y and the historic columns, all of a future one"
+    nh = len(self.panel.hist_exog_list)
+    where = torch.zeros(S, self.panel.values.shape[1], dtype=torch.bool)
+    where[:min(S, self.input_size), :nh + 1] = True                                   # y and historic: inputs only
+    where[:, nh + 1:] = True                                                           # future columns: every step
+    return where
+
 @patch
 def _imputed(self: WindowBatches, x, seen):
     "Windows `x` [B, S, C] with their missing inputs imputed (`impute_windows`), and `seen` with those marked observed"
-    x, seen = x.clone(), seen.clone()
-    for c, span in enumerate(self._spans(x.shape[1])):  # one column at a time: y, historic, future exogenous
-        x[:, :span, c] = impute_windows(x[:, :span, c], seen[:, :span, c], self.impute)  # [B, span] from the window
-        seen[:, :span, c] = True
-    return x, seen
-
-@patch
-def _spans(self: WindowBatches, S):
-    "Steps imputed in each column of a window of S steps: the inputs of y and the historic columns, all of a future one"
-    nh = len(self.panel.hist_exog_list)
-    return [min(S, self.input_size) if c <= nh else S for c in range(self.panel.values.shape[1])]
+    L, k = min(x.shape[1], self.input_size), len(self.panel.hist_exog_list) + 1       # k: y and the historic columns
+    x = x.clone()
+    x[:, :L, :k] = _impute_columns(x[:, :L, :k], seen[:, :L, :k], self.impute)      # past values: from the inputs
+    if x.shape[2] > k: x[:, :, k:] = _impute_columns(x[:, :, k:], seen[:, :, k:], self.impute)  # known ahead: all
+    return x, seen | self._imputable(x.shape[1])
 
 # %% ../nbs/09_forecaster.ipynb #a6a91670
 @patch
@@ -271,9 +280,7 @@ def inputs_seen(self: WindowBatches, idx):
     "`available(idx)` with the imputed inputs marked observed (the network reads them as data), or None"
     seen = self.available(idx)
     if seen is None or not self.impute: return seen
-    seen = seen.clone()
-    for c, span in enumerate(self._spans(seen.shape[1])): seen[:, :span, c] = True      # [B, L+h, C]
-    return seen
+    return seen | self._imputable(seen.shape[1])                                      # [B, L+h, C]
 
 @patch
 def split(self: WindowBatches, xs, idx):

@@ -431,3 +431,11 @@ def test_a_model_saved_with_the_availability_channel_loads_and_forecasts_as_save
     now = m.predict()
     assert list(now.columns) == list(then.columns) and (now['ds'].to_numpy() == then['ds'].to_numpy()).all()
     np.testing.assert_allclose(now['LSTM'].to_numpy(), then['LSTM'].to_numpy(), rtol=1e-12, atol=0)
+
+
+def test_fill_gaps_of_an_empty_frame_is_an_empty_frame():
+    "found by the property test above (every row dropped): it raised an IndexError from inside pandas"
+    empty = pd.DataFrame({'unique_id': pd.Series([], dtype=str), 'ds': pd.to_datetime([]), 'y': pd.Series([], dtype=float)})
+    for freq in ('MS', None):
+        out = fill_gaps(empty, freq=freq)
+        assert out.empty and list(out.columns) == ['unique_id', 'ds', 'y']
