@@ -37,9 +37,10 @@ class LSTMForecast:
                  input_size: int | None = None,           # look-back window (None: from `h`, the frequency, the data)
                  loss=None,                               # training loss (None: `MAE()`); `MQLoss`, `DistributionLoss`
                                                           # give intervals
-                 scaler_type: str = 'robust',             # window scaling: 'identity', 'standard', 'robust', 'minmax'
+                 scaler_type: str | list[str] = ('robust', 'minmax', 'standard'), # window scaling: 'identity',
+                                                          # 'standard', 'robust', 'minmax'; a list: one network each
                  encoder_n_layers: int = 1,               # stacked LSTM layers
-                 encoder_hidden_size: int = 64,           # LSTM units per layer
+                 encoder_hidden_size: int = 32,           # LSTM units per layer
                  encoder_dropout: float = 0.0,            # dropout between LSTM layers
                  decoder_hidden_size: int = 64,           # units of the MLP decoder's hidden layers
                  decoder_layers: int = 2,                 # layers of the MLP decoder
@@ -53,7 +54,8 @@ class LSTMForecast:
                  season_length: int | None = None,        # seasonal period of `baseline` (None: from the frequency)
                  linear_skip: bool | None = None,         # add a linear map of the input window to the forecast (None:
                                                           # on for the direct head)
-                 ensemble_size: int = 1,                  # networks seeded random_seed, +1, ...: the median forecast
+                 ensemble_size: int = 1,                  # networks per scaler, seeded random_seed, +1, ...; the
+                                                          # forecast is the median of all the networks
                  freq=None,                               # pandas frequency alias or int step (None: inferred)
                  alias: str = 'LSTM',                     # name of the forecast column
                  n_samples: int = 200,                    # sample paths: recursive forecasts, distribution loss
@@ -70,6 +72,18 @@ LSTMForecast.__init__.__delwrap__ = TrainConfig  # the docs read each training s
 # %% ../nbs/09_forecaster.ipynb #d18a2887
 _SCALERS = ('identity', 'standard', 'robust', 'minmax')
 
+def _check_scalers(v):
+    "`scaler_type` checked: one name (kept a string) or a list of distinct names (a tuple: one network each)"
+    if isinstance(v, str):
+        if v not in _SCALERS: raise ValueError(f"scaler_type must be one of {_SCALERS} or a list of them, got {v!r}")
+        return v
+    if not isinstance(v, (list, tuple)) or not v or not all(isinstance(o, str) for o in v):
+        raise ValueError(f"scaler_type must be one of {_SCALERS} or a non-empty list of them, got {v!r}")
+    bad = [o for o in v if o not in _SCALERS]
+    if bad: raise ValueError(f"scaler_type {bad[0]!r} is not one of {_SCALERS}")
+    if len(set(v)) != len(v): raise ValueError(f"scaler_type lists a scaler twice: {list(v)}; name each once")
+    return tuple(v)
+
 def _checked_settings(s: dict) -> dict:
     "The constructor's settings `s`, each checked (wrong types and values fail here, not after minutes of training)"
     for k in ('h', 'encoder_n_layers', 'encoder_hidden_size', 'decoder_hidden_size', 'h_train', 'ensemble_size',
@@ -81,8 +95,7 @@ def _checked_settings(s: dict) -> dict:
     if not hasattr(s['loss'], 'outputsize_multiplier'):
         raise TypeError("loss must be a loss from lstm_forecast.losses (MAE(), MSE(), Huber(), MQLoss(...), "
                         f"DistributionLoss(...)), got {loss!r}")
-    if s['scaler_type'] not in _SCALERS:
-        raise ValueError(f"scaler_type must be one of {_SCALERS}, got {s['scaler_type']!r}")
+    s['scaler_type'] = _check_scalers(s['scaler_type'])
     s['input_size'] = _check_int('input_size', s['input_size'], none_ok=True)
     s['season_length'] = _check_int('season_length', s['season_length'], none_ok=True)
     s['decoder_layers'] = _check_int('decoder_layers', s['decoder_layers'], lo=0)
@@ -202,6 +215,12 @@ class WindowBatches:
         self.loc, self.scale = self._statistics()                                         # [W, 1, C] each
 
     def __len__(self): return len(self.start)
+
+    def rescaled(self, scaler_type: str):
+        "The same windows scaled by `scaler_type` (itself when that is its scaler): what one ensemble member reads"
+        if scaler_type == self.scaler_type: return self
+        return WindowBatches(self.panel, self.series, self.start, self.input_size, self.h, scaler_type,
+                             self.base_lag, channel=self.channel, impute=self.impute)
 
     def _statistics(self, chunk: int = 1 << 15):
         "Scaling statistics of every window's input part, computed once (training draws each window many times)"
@@ -362,7 +381,8 @@ def _panel(self: LSTMForecast, df, static):
 
 @patch
 def _batches(self: LSTMForecast, panel, series, start, h):
-    return WindowBatches(panel, series, start, self.input_size_, h, self.scaler_type, self.base_lag_,
+    "Windows of `panel` scaled by the first member's scaler (`WindowBatches.rescaled` gives the other members' view)"
+    return WindowBatches(panel, series, start, self.input_size_, h, self._scalers()[0], self.base_lag_,
                          channel=getattr(self, 'channel_', False), impute=getattr(self, 'impute_', 0))
 
 @patch
@@ -425,16 +445,23 @@ def _trained(self: LSTMForecast, train_b, val_b):
         return self._train_ensemble(train_b, val_b)
 
 @patch
+def _scalers(self: LSTMForecast) -> tuple:
+    "The scaler of each member, in member order: every scaler of `scaler_type`, `ensemble_size` times in a row"
+    names = (self.scaler_type,) if isinstance(self.scaler_type, str) else self.scaler_type
+    return tuple(s for s in names for _ in range(self.ensemble_size))
+
+@patch
 def _train_ensemble(self: LSTMForecast, train_b, val_b):
-    "Train `ensemble_size` networks, member k seeded with random_seed + k; one network when `ensemble_size=1`"
-    members, histories = [], []
+    "Train one network per scaler and seed (member k of a scaler seeded random_seed + k); one when both are single"
+    members, histories, views = [], [], {}
     try:
-        for k in range(self.ensemble_size):
-            cfg = dataclasses.replace(self.train_config, random_seed=self.random_seed + k)
+        for i, s in enumerate(self._scalers()):
+            if s not in views: views[s] = train_b.rescaled(s), (None if val_b is None else val_b.rescaled(s))
+            cfg = dataclasses.replace(self.train_config, random_seed=self.random_seed + i % self.ensemble_size)
             set_seed(cfg.random_seed)
             with use_threads(cfg.num_threads): net = self._build_model()
             members.append(net)
-            histories.append(train(net, self.loss, train_b, val_b, cfg))
+            histories.append(train(net, self.loss, *views[s], cfg))
     finally:  # an interrupt keeps the members trained so far (the current one with its best weights)
         self.model_ = members[0] if len(members) == 1 else torch.nn.ModuleList(members)
     history = dict(histories[0], members=histories) if histories else None
@@ -629,20 +656,24 @@ def _forecast_share(self: LSTMForecast, batches: WindowBatches, quantiles, mine:
     "Forecasts ([n, h], [n, h, Q]) of the windows `mine` of `batches` (this rank's share; alone, all of them)"
     model, dev = self.model_.eval(), rank_device(get_device(self.device))
     g = torch.Generator(device=dev).manual_seed(self.random_seed)  # on the model's device: samples are drawn there
+    nets, scalers = (list(model) if isinstance(model, torch.nn.ModuleList) else [model]), self._scalers()
+    views = {s: batches.rescaled(s) for s in dict.fromkeys(scalers)}  # the windows as each member's scaler sees them
     points, qs = [], []
     with use_threads(self.train_config.num_threads):
         for s in range(mine.start, mine.stop, chunk):
-            idx = torch.arange(s, min(s + chunk, mine.stop))
-            xs, loc, scale = batches.scaled(idx)                                   # [B, L+h, C], [B, 1, C], [B, 1, C]
-            inp = {k: (v.to(dev) if v is not None else None) for k, v in batches.split(xs, idx).items()}
-            outs = [net.forecast(**inp, loss=self.loss, quantiles=quantiles, n_samples=self.n_samples, generator=g)
-                    for net in (model if isinstance(model, torch.nn.ModuleList) else [model])]
-            p = _median_of(torch.stack([o[0] for o in outs]).cpu())                 # [E, B, h] -> [B, h] the median
-            q = _median_of(torch.stack([o[1] for o in outs]).cpu())                 # [E, B, h, Q] -> [B, h, Q]
-            base = batches.base(xs)                                                 # [B, h] what the network corrects
-            p, q = p + base, q + base[..., None]
-            points.append(p.double() * scale[:, :, 0] + loc[:, :, 0])               # to the data's units, in float64
-            qs.append(q.double() * scale[:, :, :1] + loc[:, :, :1])
+            idx, ps, pq = torch.arange(s, min(s + chunk, mine.stop)), [], []
+            for name, b in views.items():
+                xs, loc, scale = b.scaled(idx)                                     # [B, L+h, C], [B, 1, C], [B, 1, C]
+                inp = {k: (v.to(dev) if v is not None else None) for k, v in b.split(xs, idx).items()}
+                base = b.base(xs)                                                  # [B, h] what the network corrects
+                for net in (n for n, sc in zip(nets, scalers) if sc == name):
+                    p, q = net.forecast(**inp, loss=self.loss, quantiles=quantiles, n_samples=self.n_samples,
+                                        generator=g)
+                    p, q = p.cpu() + base, q.cpu() + base[..., None]
+                    ps.append(p.double() * scale[:, :, 0] + loc[:, :, 0])          # to the data's units, in float64
+                    pq.append(q.double() * scale[:, :, :1] + loc[:, :, :1])
+            points.append(_median_of(torch.stack(ps)))                             # [E, B, h] -> [B, h] the median
+            qs.append(_median_of(torch.stack(pq)))                                 # [E, B, h, Q] -> [B, h, Q]
     if not points: return np.zeros((0, self.h)), np.zeros((0, self.h, 0))         # a rank with no windows
     return torch.cat(points).numpy(), torch.cat(qs).numpy()
 
@@ -1019,9 +1050,11 @@ def _check_sizes(init: dict, tensors: dict):
     "The layer counts and sizes in config.json against the saved weights' shapes (before anything is built)"
     members = sorted({k.split('.')[1] for k in tensors if k.startswith('model.') and k.split('.')[1].isdigit()},
                      key=int)
-    if init.get('ensemble_size', 1) != max(1, len(members)):
+    scalers = init.get('scaler_type')
+    n = init.get('ensemble_size', 1) * (1 if isinstance(scalers, str) else len(scalers))
+    if n != max(1, len(members)):
         raise ValueError(f"config.json does not match the weights: ensemble_size={init.get('ensemble_size', 1)!r} "
-                         f"but the weights hold {max(1, len(members))} networks")
+                         f"and scaler_type={scalers!r} make {n} networks but the weights hold {max(1, len(members))}")
     for pre in [f'model.{k}.' for k in members] or ['model.']:
         enc = [k for k in tensors if k.startswith(pre + 'encoder.weight_hh_l')]
         dec = [k for k in tensors if k.startswith(pre + 'decoder.') and k.endswith('.weight')]
@@ -1092,7 +1125,7 @@ def _from_config(cls: LSTMForecast, cfg: dict, tensors: dict, ver: int) -> LSTMF
         raise TypeError(f"impute_ must be a season length >= 0, got {m.impute_!r}")
     if not isinstance(m.base_lag_, int) or not 0 <= m.base_lag_ <= m.input_size_:
         raise ValueError(f"base_lag_={m.base_lag_!r} is invalid")
-    nets = [m._build_model() for _ in range(m.ensemble_size)]
+    nets = [m._build_model() for _ in m._scalers()]
     m.model_ = nets[0] if len(nets) == 1 else torch.nn.ModuleList(nets)
     m.model_.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith('model.')})
     m._restore_data(cfg, tensors, ver)
