@@ -366,10 +366,12 @@ def _static(self: LSTMForecast, static_df, ids):
 
 @patch
 def _remember(self: LSTMForecast, df, static, ids):
-    "Keep what `predict()` needs: the last `input_size` rows of each series and the static features"
+    "Keep what `predict()` needs: the last `input_size` rows of each series, the static features, members' scalers"
     cols = ['unique_id', 'ds', 'y', *self.hist_exog_list, *self.futr_exog_list]
     self.tail_ = df.groupby('unique_id', sort=False, observed=True).tail(self.input_size_)[cols].reset_index(drop=True)
     self.static_, self.ids_ = static, ids
+    n = len(self.model_) if isinstance(self.model_, torch.nn.ModuleList) else 1   # fewer after an interrupted fit
+    self.members_ = self._scalers()[:n]                                          # each network's scaler, in order
     self.fitted_ = True
 
 # %% ../nbs/09_forecaster.ipynb #1849c740
@@ -656,7 +658,7 @@ def _forecast_share(self: LSTMForecast, batches: WindowBatches, quantiles, mine:
     "Forecasts ([n, h], [n, h, Q]) of the windows `mine` of `batches` (this rank's share; alone, all of them)"
     model, dev = self.model_.eval(), rank_device(get_device(self.device))
     g = torch.Generator(device=dev).manual_seed(self.random_seed)  # on the model's device: samples are drawn there
-    nets, scalers = (list(model) if isinstance(model, torch.nn.ModuleList) else [model]), self._scalers()
+    nets, scalers = (list(model) if isinstance(model, torch.nn.ModuleList) else [model]), self.members_
     views = {s: batches.rescaled(s) for s in dict.fromkeys(scalers)}  # the windows as each member's scaler sees them
     points, qs = [], []
     with use_threads(self.train_config.num_threads):
@@ -971,7 +973,7 @@ def _config(self: LSTMForecast, num: pd.DataFrame, ids_spec: dict, ds_spec: dict
             'init': {k: getattr(self, k) for k in _INIT_ARGS}, 'loss': _loss_spec(self.loss),
             'train_config': asdict(self.train_config), 'freq': self.freq_, 'input_size_': self.input_size_,
             'base_lag_': self.base_lag_, 'channel_': bool(self.channel_),
-            'impute_': int(self.impute_),
+            'impute_': int(self.impute_), 'members_': list(self.members_),
             'tail': {'unique_id': ids_spec, 'ds': ds_spec, 'columns': list(num.columns)},
             'static': static,
             'ids': _ids_to_json(self.ids_),
@@ -1046,15 +1048,14 @@ def _differences(a, b, prefix='') -> list[str]:
     return [] if a == b else [prefix.rstrip('.')]
 
 # %% ../nbs/09_forecaster.ipynb #ec16e469
-def _check_sizes(init: dict, tensors: dict):
+def _check_sizes(init: dict, tensors: dict, n: int):
     "The layer counts and sizes in config.json against the saved weights' shapes (before anything is built)"
     members = sorted({k.split('.')[1] for k in tensors if k.startswith('model.') and k.split('.')[1].isdigit()},
                      key=int)
-    scalers = init.get('scaler_type')
-    n = init.get('ensemble_size', 1) * (1 if isinstance(scalers, str) else len(scalers))
     if n != max(1, len(members)):
-        raise ValueError(f"config.json does not match the weights: ensemble_size={init.get('ensemble_size', 1)!r} "
-                         f"and scaler_type={scalers!r} make {n} networks but the weights hold {max(1, len(members))}")
+        raise ValueError(f"config.json does not match the weights: it lists {n} networks (ensemble_size="
+                         f"{init.get('ensemble_size', 1)!r}, scaler_type={init.get('scaler_type')!r}) but the weights "
+                         f"hold {max(1, len(members))}")
     for pre in [f'model.{k}.' for k in members] or ['model.']:
         enc = [k for k in tensors if k.startswith(pre + 'encoder.weight_hh_l')]
         dec = [k for k in tensors if k.startswith(pre + 'decoder.') and k.endswith('.weight')]
@@ -1100,7 +1101,6 @@ def load(cls: LSTMForecast, path) -> LSTMForecast:  # a folder written by `save`
             if diff:
                 raise ValueError(f"config.json was edited after saving ({', '.join(diff[:5])} differ from the "
                                  "saved model)")
-        _check_sizes(cfg['init'], tensors)
         m = cls._from_config(cfg, tensors, ver)
     except (KeyError, IndexError, AttributeError, TypeError, ValueError, RuntimeError) as e:  # a damaged config
         raise ValueError(f"{path} holds an inconsistent model ({type(e).__name__}: {e}); save it again") from None
@@ -1125,7 +1125,10 @@ def _from_config(cls: LSTMForecast, cfg: dict, tensors: dict, ver: int) -> LSTMF
         raise TypeError(f"impute_ must be a season length >= 0, got {m.impute_!r}")
     if not isinstance(m.base_lag_, int) or not 0 <= m.base_lag_ <= m.input_size_:
         raise ValueError(f"base_lag_={m.base_lag_!r} is invalid")
-    nets = [m._build_model() for _ in m._scalers()]
+    m.members_ = tuple(cfg.get('members_') or m._scalers())  # models saved before scaler lists: from the settings
+    if not all(s in _SCALERS for s in m.members_): raise ValueError(f"members_={cfg.get('members_')!r} is invalid")
+    _check_sizes(cfg['init'], tensors, len(m.members_))
+    nets = [m._build_model() for _ in m.members_]
     m.model_ = nets[0] if len(nets) == 1 else torch.nn.ModuleList(nets)
     m.model_.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith('model.')})
     m._restore_data(cfg, tensors, ver)

@@ -258,7 +258,7 @@ def interrupt_after(monkeypatch, n_calls):
 
 @pytest.mark.parametrize('val_size', [0, H])
 def test_keyboard_interrupt_during_fit_leaves_the_best_model_so_far(df, monkeypatch, val_size):
-    kw = dict(h=H, loss=MQLoss(level=[80]), val_check_steps=5, **{**TINY, 'max_steps': 100})
+    kw = dict(h=H, loss=MQLoss(level=[80]), val_check_steps=5, scaler_type='robust', **{**TINY, 'max_steps': 100})
     # without validation the batcher is called once per step; with it, once more at steps 5 and 10 (one validation batch)
     interrupt_after(monkeypatch, 11 if not val_size else 13)  # during step 11: 10 steps done
     m = LSTMForecast(**kw)
@@ -271,6 +271,23 @@ def test_keyboard_interrupt_during_fit_leaves_the_best_model_so_far(df, monkeypa
     pd.testing.assert_frame_equal(got, ref.predict())
     if val_size:  # the best of the validation checks at steps 5 and 10, not simply the last weights
         assert ref.history_['best_step'] in (5, 10)
+
+
+def test_an_interrupted_ensemble_keeps_the_members_trained_so_far(df, monkeypatch, tmp_path):
+    "The default trains one network per scaler (robust, minmax, standard); an interrupt in the second keeps two"
+    interrupt_after(monkeypatch, TINY['max_steps'] + 6)  # during the minmax member's step 6: 5 of its steps done
+    m = LSTMForecast(h=H, **TINY)
+    with pytest.raises(KeyboardInterrupt):
+        m.fit(df)
+    monkeypatch.undo()
+    assert m.members_ == ('robust', 'minmax') and len(m.model_) == 2
+    robust = LSTMForecast(h=H, scaler_type='robust', **TINY).fit(df).predict()['LSTM']
+    minmax = LSTMForecast(h=H, scaler_type='minmax', **{**TINY, 'max_steps': 5}).fit(df).predict()['LSTM']
+    np.testing.assert_allclose(m.predict()['LSTM'], (robust + minmax) / 2, rtol=1e-12)  # the median of two
+    m.save(tmp_path / 'm')
+    back = LSTMForecast.load(tmp_path / 'm')
+    assert back.members_ == ('robust', 'minmax')
+    pd.testing.assert_frame_equal(back.predict(), m.predict())
 
 
 def test_interrupted_model_can_be_saved_and_loaded(df, monkeypatch, tmp_path):

@@ -265,10 +265,23 @@ def test_baseline_choices(ap):
 
 
 def test_ensemble_is_the_median_of_its_members(ap, tmp_path):
-    kw = dict(h=6, max_steps=20, encoder_hidden_size=8, decoder_hidden_size=8)
+    kw = dict(h=6, max_steps=20, encoder_hidden_size=8, decoder_hidden_size=8, scaler_type='robust')
     ens = LSTMForecast(ensemble_size=3, baseline='seasonal_naive', random_seed=5, **kw).fit(ap)
     singles = [LSTMForecast(random_seed=5 + k, baseline='seasonal_naive', **kw).fit(ap).predict().LSTM.to_numpy() for k in range(3)]
     np.testing.assert_allclose(ens.predict().LSTM.to_numpy(), np.median(singles, axis=0), rtol=1e-6)
     assert len(ens.history_['members']) == 3
     loaded = LSTMForecast.load(ens.save(tmp_path / 'ens'))
+    pd.testing.assert_frame_equal(loaded.predict(), ens.predict())
+
+
+def test_scalers_times_seeds_is_the_median_of_every_network(ap, tmp_path):
+    "A list of scalers with ensemble_size=k: k networks per scaler (seeds random_seed + 0..k-1), the median of all"
+    kw = dict(h=6, max_steps=20, encoder_hidden_size=8, decoder_hidden_size=8)
+    ens = LSTMForecast(ensemble_size=2, scaler_type=['minmax', 'standard'], random_seed=5, **kw).fit(ap)
+    assert ens.members_ == ('minmax', 'minmax', 'standard', 'standard') and len(ens.model_) == 4
+    singles = [LSTMForecast(scaler_type=s, random_seed=5 + k, **kw).fit(ap).predict().LSTM.to_numpy()
+               for s in ('minmax', 'standard') for k in range(2)]
+    np.testing.assert_allclose(ens.predict().LSTM.to_numpy(), np.median(singles, axis=0), rtol=1e-12)
+    loaded = LSTMForecast.load(ens.save(tmp_path / 'ens'))
+    assert loaded.scaler_type == ('minmax', 'standard') and loaded.members_ == ens.members_
     pd.testing.assert_frame_equal(loaded.predict(), ens.predict())

@@ -354,7 +354,9 @@ def test_missing_data_gets_the_complete_data_network_and_saves_its_imputation(tm
     holes = tr.assign(y=tr.y.where(np.random.default_rng(0).random(132) > 0.2))
     holes.loc[131, 'y'] = 400.
     g = LSTMForecast(h=12, **QUICK).fit(holes)
-    for f in (m, g): assert f.channel_ is False and f.model_.hist_exog_size == 0 and f.impute_ == 12 and hasattr(f.model_, 'skip')
+    for f in (m, g):
+        assert f.channel_ is False and f.impute_ == 12
+        assert all(n.hist_exog_size == 0 and hasattr(n, 'skip') for n in f.model_)  # three networks, one per scaler
     g.save(tmp_path / 'm')
     back = LSTMForecast.load(tmp_path / 'm')
     assert back.impute_ == 12 and back.channel_ is False
@@ -416,7 +418,8 @@ def test_linear_skip_default_is_on_with_holes_too():
     full = LSTMForecast(h=3, input_size=12, max_steps=5).fit(df)
     holes = LSTMForecast(h=3, input_size=12, max_steps=5).fit(df.assign(y=df.y.where(t % 7 != 3)))
     off = LSTMForecast(h=3, input_size=12, max_steps=5, linear_skip=False).fit(df.assign(y=df.y.where(t % 7 != 3)))
-    assert hasattr(full.model_, 'skip') and hasattr(holes.model_, 'skip') and not hasattr(off.model_, 'skip')
+    skips = lambda f: {hasattr(n, 'skip') for n in f.model_}  # the default: three networks, one per scaler
+    assert skips(full) == {True} and skips(holes) == {True} and skips(off) == {False}
 
 
 def test_a_model_saved_with_the_availability_channel_loads_and_forecasts_as_saved():

@@ -265,9 +265,11 @@ def test_format_1_sizes_are_checked_against_the_weights():
     tensors = {k: torch.zeros(v) for k, v in [('model.encoder.weight_hh_l0', (32, 8)), ('model.decoder.0.weight', (8, 8)),
                                                 ('model.decoder.2.weight', (8, 8)), ('model.decoder.4.weight', (3, 8))]}
     init = {'encoder_n_layers': 1, 'decoder_layers': 2, 'encoder_hidden_size': 8, 'decoder_hidden_size': 8}
-    _check_sizes(init, tensors)
+    _check_sizes(init, tensors, 1)
     with pytest.raises(ValueError, match='decoder_layers=1000000 but the weights have 2'):
-        _check_sizes({**init, 'decoder_layers': 10**6}, tensors)
+        _check_sizes({**init, 'decoder_layers': 10**6}, tensors, 1)
+    with pytest.raises(ValueError, match='it lists 3 networks .* but the weights hold 1'):
+        _check_sizes(init, tensors, 3)
 
 
 # ---------------------------------------------------------------- item 15: clear errors
