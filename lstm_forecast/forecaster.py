@@ -77,6 +77,7 @@ def _check_scalers(v):
     if isinstance(v, str):
         if v not in _SCALERS: raise ValueError(f"scaler_type must be one of {_SCALERS} or a list of them, got {v!r}")
         return v
+    if isinstance(v, (np.ndarray, pd.Index)): v = v.tolist()
     if not isinstance(v, (list, tuple)) or not v or not all(isinstance(o, str) for o in v):
         raise ValueError(f"scaler_type must be one of {_SCALERS} or a non-empty list of them, got {v!r}")
     bad = [o for o in v if o not in _SCALERS]
