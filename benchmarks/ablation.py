@@ -12,9 +12,11 @@ are those accuracy.py prints for the same forecasts. Variants run over several s
 The defaults changed twice on 2026-11-30: first `linear_skip` and `ema_decay=0.99` (`skip_ema`), then (commit be5a440)
 `scaler_type=('robust', 'minmax', 'standard')` with `encoder_hidden_size=32` (`ens_scalers`, today's defaults: run with
 no kwargs, the library defaults of that commit). Every command of a run made before a change spells out the defaults
-it ran with (`PLAIN`, `BEFORE_ENS`), so that it still computes the forecasts cached under its name; the caches record
-the kwargs passed at the time. The `LSTM_ens_scalers*` forecasts were computed for real and are bitwise equal to the
-`acc2_ensscal_enc32*` ones (recipe ens_scalers, encoder_hidden_size=32) on all 38 datasets and all three seeds.
+it ran with (`PLAIN`, `BEFORE_ENS`), so that it still computes the forecasts cached under its name (checked bitwise
+for `LSTM_skip_ema` and `LSTM_defaults` on a10 and ausbeer); the caches record the kwargs passed at the time, so
+against an existing cache accuracy.py asks for another --variant name for those commands. The `LSTM_ens_scalers*`
+forecasts were computed for real and are bitwise equal to the `acc2_ensscal_enc32*` ones (recipe ens_scalers,
+encoder_hidden_size=32) on all 38 datasets and all three seeds.
 
 The `lib_skip*` and `LSTM_skip_ema` tuning-half runs were made with an out-of-tree prototype of `linear_skip`
 (the same layer, added the same way), checked bitwise equal to the library option on a10 before their caches were
@@ -45,7 +47,9 @@ PLAIN = {'linear_skip': False, 'ema_decay': None}
 BEFORE_ENS = {'scaler_type': 'robust', 'encoder_hidden_size': 64}
 
 def _lstm(variant, half, kwargs=None, recipe=None, plain=True, today=False):
-    "the accuracy.py command that computes (or, cached, re-reads) this variant (`plain`: run before the first change)"
+    """the accuracy.py command that computes this variant's forecasts (`plain`: run before the first change). Where the
+    cache recorded fewer kwargs (the defaults of the time left out), accuracy.py refuses it under the same name: to
+    recompute against that cache, pass another --variant name."""
     kwargs = {**(PLAIN if plain else {}), **(kwargs or {})}
     if not today: kwargs = {**kwargs, **{k: v for k, v in BEFORE_ENS.items() if k not in kwargs}}
     return (f'{ACC} --half {half} --models LSTM --variant {variant}' + (f' --recipe {recipe}' if recipe else '')
