@@ -9,6 +9,15 @@ accuracy.py's own functions (`load`, `window_positions`, `mase_table`, `relative
 are those accuracy.py prints for the same forecasts. Variants run over several seeds get one row per seed and a
 `mean` row (mean of the seeds' geo-means and of their wins).
 
+The defaults changed twice on 2026-11-30: first `linear_skip` and `ema_decay=0.99` (`skip_ema`), then (commit be5a440)
+`scaler_type=('robust', 'minmax', 'standard')` with `encoder_hidden_size=32` (`ens_scalers`, today's defaults: run with
+no kwargs, the library defaults of that commit). Every command of a run made before a change spells out the defaults
+it ran with (`PLAIN`, `BEFORE_ENS`), so that it still computes the forecasts cached under its name (checked bitwise
+for `LSTM_skip_ema` and `LSTM_defaults` on a10 and ausbeer); the caches record the kwargs passed at the time, so
+against an existing cache accuracy.py asks for another --variant name for those commands. The `LSTM_ens_scalers*`
+forecasts were computed for real and are bitwise equal to the `acc2_ensscal_enc32*` ones (recipe ens_scalers,
+encoder_hidden_size=32) on all 38 datasets and all three seeds.
+
 The `lib_skip*` and `LSTM_skip_ema` tuning-half runs were made with an out-of-tree prototype of `linear_skip`
 (the same layer, added the same way), checked bitwise equal to the library option on a10 before their caches were
 renamed (each such cache folder holds a NOTE.txt); the confirmation half of `LSTM_skip_ema` ran on the library.
@@ -30,32 +39,43 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import accuracy as A   # noqa: E402  (benchmarks/accuracy.py)
 
 ACC = 'python benchmarks/accuracy.py'
-# The defaults changed on 2026-11-30 (linear_skip and ema_decay on): the runs made before spell out the plain network
-# they ran, so that their commands still compute their forecasts; their caches record the kwargs passed at the time.
+# The defaults changed twice on 2026-11-30. First linear_skip and ema_decay=0.99 came on: the runs made before spell out
+# the plain network they ran (PLAIN). Then (commit be5a440) the scaler ensemble with encoder_hidden_size=32: every run
+# made before spells out the single robust-scaled network of 64 units (BEFORE_ENS). So every command still computes its
+# forecasts; the caches record the kwargs passed at the time.
 PLAIN = {'linear_skip': False, 'ema_decay': None}
+BEFORE_ENS = {'scaler_type': 'robust', 'encoder_hidden_size': 64}
 
-def _lstm(variant, half, kwargs=None, recipe=None, plain=True):
-    "the accuracy.py command that computes (or, cached, re-reads) this LSTM variant (`plain`: run before 2026-11-30)"
-    if plain: kwargs = {**PLAIN, **(kwargs or {})}
+def _lstm(variant, half, kwargs=None, recipe=None, plain=True, today=False):
+    """the accuracy.py command that computes this variant's forecasts (`plain`: run before the first change). Where the
+    cache recorded fewer kwargs (the defaults of the time left out), accuracy.py refuses it under the same name: to
+    recompute against that cache, pass another --variant name."""
+    kwargs = {**(PLAIN if plain else {}), **(kwargs or {})}
+    if not today: kwargs = {**kwargs, **{k: v for k, v in BEFORE_ENS.items() if k not in kwargs}}
     return (f'{ACC} --half {half} --models LSTM --variant {variant}' + (f' --recipe {recipe}' if recipe else '')
             + (f" --lstm-kwargs '{json.dumps(kwargs)}'" if kwargs else ''))
 
-def _seeds(base, half, kwargs=None, recipe=None, names=None, plain=True):
+def _seeds(base, half, kwargs=None, recipe=None, names=None, plain=True, today=False):
     "seed 0, 1, 2 of a variant: (cache name, command); seed 0 is the variant itself (random_seed defaults to 0)"
     kwargs = kwargs or {}
     names = names or [base, f'{base}_seed1', f'{base}_seed2']
-    return [(n, _lstm(n, half, {**kwargs, 'random_seed': s} if s else kwargs, recipe, plain)) for s, n in enumerate(names)]
+    return [(n, _lstm(n, half, {**kwargs, 'random_seed': s} if s else kwargs, recipe, plain, today))
+            for s, n in enumerate(names)]
 
 # (row name, description, [(cache name, command), ...] one per seed[, kwargs recorded in the cache's variant.json]).
 # The last item is given for the lib_* runs made while `baseline='auto'` (= 'seasonal_naive') was briefly the library
 # default: their cache records the kwargs passed, their forecasts are those of the command's kwargs (the baseline
 # spelled out), which is how to reproduce them now (under a new --variant name: accuracy.py refuses to mix settings).
 VARIANTS = [
-    ('skip_ema', "today's defaults, chosen on the tuning half: LSTMForecast(h, freq) with linear_skip and "
-     "ema_decay=0.99 (seed 0 = the full run)",
+    ('ens_scalers', "today's defaults (since commit be5a440), chosen on the tuning half: LSTMForecast(h, freq), "
+     "the median of 3 networks scaled robust, minmax and standard (scaler_type=('robust', 'minmax', 'standard')), "
+     "encoder_hidden_size=32, linear_skip, ema_decay=0.99 (seed 0 = the full run)",
+     _seeds('LSTM_ens_scalers', 'both', plain=False, today=True)),
+    ('skip_ema', "the defaults before the second change of 2026-11-30: linear_skip + ema_decay=0.99, one "
+     "robust-scaled network with encoder_hidden_size=64 (seed 0 = its full run)",
      _seeds('LSTM_skip_ema', 'both', {'linear_skip': True, 'ema_decay': 0.99}, plain=False)),
-    ('defaults', 'the plain network, the defaults before 2026-11-30: linear_skip=False, ema_decay=None, baseline=None, '
-     'ensemble_size=1 (seed 0 = the full run)',
+    ('defaults', 'the plain network, the defaults before the first change of 2026-11-30: linear_skip=False, '
+     "ema_decay=None, baseline=None, ensemble_size=1, scaler_type='robust', encoder_hidden_size=64 (seed 0 = its full run)",
      _seeds('LSTM_defaults', 'both', names=['LSTM_defaults', 'LSTM_defaults_seed1', 'LSTM_defaults_seed2'])),
     ('defaults, older code', 'the same defaults as cached by the first runs (results/summary_LSTM.csv), with the library '
      'code of that time (before part of the float64 scaling work); the reference of the recipes',
@@ -95,16 +115,17 @@ VARIANTS = [
     ('lib_skip_ens3', 'linear_skip=True, ensemble_size=3 (median), no weight averaging',
      [('lib_skip_ens3', _lstm('lib_skip_ens3', 'tuning', {'linear_skip': True, 'ema_decay': None, 'ensemble_size': 3},
                               plain=False))]),
-    # 2026-11-30, on today's defaults (linear_skip, ema_decay=0.99): a helper's search (results/acc2_summary.csv); the
-    # four best on the tuning half ran once on the confirmation half, with 3 seeds; none confirmed a gain over the defaults
+    # 2026-11-30, on the defaults of the time (linear_skip, ema_decay=0.99): a helper's search (results/acc2_summary.csv);
+    # the four best on the tuning half ran once on the confirmation half, with 3 seeds; the best, acc2_ensscal_enc32,
+    # became today's defaults (ens_scalers above: the same forecasts)
     ('acc2_input3', 'recipe input3: input_size = max(3h, 3m), at most half the shortest training part, never below the '
      'default', _seeds('acc2_input3', 'both', recipe='input3', plain=False)),
     ('acc2_std', "scaler_type='standard' (mean and standard deviation of each window's inputs)",
      _seeds('acc2_std', 'both', {'scaler_type': 'standard'}, plain=False)),
     ('acc2_minmax', "scaler_type='minmax'", _seeds('acc2_minmax', 'both', {'scaler_type': 'minmax'}, plain=False)),
     ('acc2_ensscal_enc32', 'recipe ens_scalers: median of 3 networks scaled robust, minmax and standard (same seed), '
-     'encoder_hidden_size=32', _seeds('acc2_ensscal_enc32', 'both', {'encoder_hidden_size': 32}, recipe='ens_scalers',
-                                      plain=False)),
+     "encoder_hidden_size=32 (bitwise the forecasts of ens_scalers, today's defaults)",
+     _seeds('acc2_ensscal_enc32', 'both', {'encoder_hidden_size': 32}, recipe='ens_scalers', plain=False)),
     ('acc2_in3_skiplong', 'prototype recipe skip_long: the linear skip reads a 3h/3m window, the LSTM the default one',
      _seeds('acc2_in3_skiplong', 'tuning', {'input_mult': 3}, recipe='skip_long', plain=False)),
     ('acc2_in4', 'recipe input_k: input_size = max(4h, 4m), capped',
@@ -196,6 +217,8 @@ def check_recorded():
             if not meta.exists(): continue
             got = json.loads(meta.read_text())['kwargs']
             want = json.loads(cmd.split("--lstm-kwargs '")[1].rstrip("'")) if '--lstm-kwargs' in cmd else {}
+            # BEFORE_ENS: added to the commands after the runs (no run passed these values itself)
+            want = {k: v for k, v in want.items() if not (k in BEFORE_ENS and BEFORE_ENS[k] == v)}
             plain_then = {k: v for k, v in want.items() if not (k in PLAIN and PLAIN[k] == v)}  # PLAIN: the defaults then
             if got != want and got != plain_then:
                 note = '' if recorded and got == recorded[0] else '  <- UNEXPECTED'
