@@ -510,9 +510,14 @@ DEFAULT_MODELS = ['LSTM', 'SeasonalNaive', 'Naive', 'AutoETS', 'AutoARIMA']
 # Running with a cache
 # ----------------------------------------------------------------------------------------------------------------
 def _spec_key(ds: Dataset) -> str:
-    "changes when anything that defines the windows changes (so stale cache files are never reused)"
-    s = json.dumps([ds.name, ds.freq, ds.h, ds.cap, PANEL_MAX, N_WINDOWS])
-    return hashlib.sha1(s.encode()).hexdigest()[:8]
+    "changes when anything that defines the windows or the season changes (so stale cache files are never reused)"
+    from lstm_forecast.forecaster import season_length
+    key = [ds.name, ds.freq, ds.h, ds.cap, PANEL_MAX, N_WINDOWS]
+    # The season of sub-hourly data was one hour until 2026-11-30 (season_length('30min') read 2), then a day (48):
+    # their key names it, so forecasts made with the old season are never taken for new ones. The other groups'
+    # season never changed; leaving it out of their key keeps their cached forecasts.
+    if ds.group == 'T': key.append(season_length(ds.freq))
+    return hashlib.sha1(json.dumps(key).encode()).hexdigest()[:8]
 
 def _cache_file(model: str, ds: Dataset, w: int) -> Path:
     return RESULTS / 'cache' / model / f'{ds.name}-{_spec_key(ds)}' / f'window{w}.csv'

@@ -25,8 +25,9 @@ from .distributed import (all_gather, init_distributed, n_workers, on_rank0, par
                                       share)
 
 # %% auto #0
-__all__ = ['FORMAT_VERSION', 'LSTMForecast', 'season_length', 'default_input_size', 'WindowBatches', 'interval_columns',
-           'check_save_path', 'PredictionIntervals', 'conformal_quantile', 'Forecasters', 'backtest']
+__all__ = ['SEASON_INPUT_MAX', 'FORMAT_VERSION', 'LSTMForecast', 'season_length', 'default_input_size', 'WindowBatches',
+           'interval_columns', 'check_save_path', 'PredictionIntervals', 'conformal_quantile', 'Forecasters',
+           'backtest']
 
 # %% ../nbs/09_forecaster.ipynb #4a706015
 class LSTMForecast:
@@ -178,7 +179,8 @@ def __repr__(self: LSTMForecast):
             f"recurrent={self.recurrent}, alias={self.alias!r}{', fitted' if self.fitted_ else ''})")
 
 # %% ../nbs/09_forecaster.ipynb #22c1765a
-_SEASON = {'Y': 1, 'A': 1, 'Q': 4, 'M': 12, 'W': 52, 'D': 7, 'B': 5, 'H': 24, 'T': 60, 'MIN': 60, 'S': 60}
+_SEASON = {'Y': 1, 'A': 1, 'Q': 4, 'M': 12, 'W': 52, 'D': 7, 'B': 5, 'H': 24, 'T': 1440, 'MIN': 1440, 'S': 3600}
+SEASON_INPUT_MAX = 1024  # at most this many steps of `input_size` come from the two-season rule
 
 def season_length(freq) -> int:  # pandas offset alias ('MS', 'D', 'h', ...) or an int step
     "The usual seasonal period of data at frequency `freq` (1 when there is none)"
@@ -194,9 +196,9 @@ def season_length(freq) -> int:  # pandas offset alias ('MS', 'D', 'h', ...) or 
 def default_input_size(h: int, freq, min_length: int,
                        m: int | None = None,  # seasonal period (None: from `freq`)
                       ) -> int:  # look-back window length
-    "`2*h`, raised to two seasons when the shortest series allows it, capped by the shortest series"
+    "`2*h`, raised to two seasons (at most `SEASON_INPUT_MAX` steps) when the series allow it, capped by the shortest"
     m = season_length(freq) if m is None else m
-    want = max(2 * h, 2 * m if m > 1 else 0, 4)
+    want = max(2 * h, min(2 * m, SEASON_INPUT_MAX) if m > 1 else 0, 4)
     return int(max(1, min(want, min_length - h)))
 
 # %% ../nbs/09_forecaster.ipynb #c8082c39
