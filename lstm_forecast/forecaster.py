@@ -272,12 +272,19 @@ def available(self: WindowBatches, idx):
     return gather_windows(self.panel.mask, self.start[idx], self.input_size, self.h)  # [B, L+h, C]
 
 @patch
-def scaled(self: WindowBatches, idx):
-    "Scaled windows `[B, L+h, C]` (float32, missing values 0) and their (loc, scale) `[B, 1, C]` (float64)"
+def window_inputs(self: WindowBatches, idx):
+    "Windows `idx` in the data's units `[B, L+h, C]`, missing inputs imputed, and where they are observed or imputed"
     x = gather_windows(self.panel.values, self.start[idx], self.input_size, self.h)  # [B, L+h, C] float64
+    seen = self.available(idx)                                                       # None: complete data
+    if seen is not None and self.impute: x, seen = self._imputed(x, seen)            # missing inputs -> estimates
+    return x, seen
+
+@patch
+def scaled(self: WindowBatches, idx,
+           raw=None):  # `window_inputs(idx)` when already gathered (by another scaler's view of the same windows)
+    "Scaled windows `[B, L+h, C]` (float32, missing values 0) and their (loc, scale) `[B, 1, C]` (float64)"
+    x, seen = self.window_inputs(idx) if raw is None else raw
     loc, scale = self.loc[idx], self.scale[idx]                                       # [B, 1, C] float64
-    seen = self.available(idx)
-    if seen is not None and self.impute: x, seen = self._imputed(x, seen)             # missing inputs -> estimates
     xs = ((x - loc) / scale).float()                                                  # float32 only once scaled
     return (xs if seen is None else xs.masked_fill(~seen, 0.)), loc, scale
 
@@ -291,23 +298,17 @@ def base(self: WindowBatches, xs):
 # %% ../nbs/09_forecaster.ipynb #658466e5
 @patch
 def batch(self: WindowBatches, idx):
-    xs, _, _ = self.scaled(idx)
+    raw = self.window_inputs(idx)                                                   # one gather for all of it
+    xs, _, _ = self.scaled(idx, raw)
     target = xs[:, self.input_size:, 0] - self.base(xs)                             # [B, h] what the network learns
-    out = self.split(xs, idx) | {'target': target, 'outsample_y': target}           # teacher forcing (recursive head)
-    seen = self.available(idx)
+    seen = raw[1]                                                                   # imputation marks inputs only
+    out = self.split(xs, idx, seen) | {'target': target, 'outsample_y': target}     # teacher forcing (recursive head)
     return out if seen is None else out | {'mask': seen[:, self.input_size:, 0]}    # [B, h] observed targets
 
 @patch
-def inputs_seen(self: WindowBatches, idx):
-    "`available(idx)` with the imputed inputs marked observed (the network reads them as data), or None"
-    seen = self.available(idx)
-    if seen is None or not self.impute: return seen
-    return seen | self._imputable(seen.shape[1])                                      # [B, L+h, C]
-
-@patch
-def split(self: WindowBatches, xs, idx):
+def split(self: WindowBatches, xs, idx,
+          seen):  # where `xs` is observed or imputed (`window_inputs(idx)[1]`; None: complete data)
     "The model's keyword arguments from scaled windows `xs` [B, L+h, C] (and the availability channel)"
-    seen = self.inputs_seen(idx)
     if seen is None and self.channel: seen = torch.ones(xs.shape, dtype=torch.bool)  # complete data, channel on
     return self.panel.inputs(xs, self.series[idx], self.input_size, available=seen, channel=self.channel)
 
@@ -667,9 +668,10 @@ def _forecast_share(self: LSTMForecast, batches: WindowBatches, quantiles, mine:
     with use_threads(self.train_config.num_threads):
         for s in range(mine.start, mine.stop, chunk):
             idx, ps, pq = torch.arange(s, min(s + chunk, mine.stop)), [], []
+            raw = batches.window_inputs(idx)                                       # gathered and imputed once
             for name, b in views.items():
-                xs, loc, scale = b.scaled(idx)                                     # [B, L+h, C], [B, 1, C], [B, 1, C]
-                inp = {k: (v.to(dev) if v is not None else None) for k, v in b.split(xs, idx).items()}
+                xs, loc, scale = b.scaled(idx, raw)                                # [B, L+h, C], [B, 1, C], [B, 1, C]
+                inp = {k: (v.to(dev) if v is not None else None) for k, v in b.split(xs, idx, raw[1]).items()}
                 base = b.base(xs)                                                  # [B, h] what the network corrects
                 for net in (n for n, sc in zip(nets, scalers) if sc == name):
                     p, q = net.forecast(**inp, loss=self.loss, quantiles=quantiles, n_samples=self.n_samples,
