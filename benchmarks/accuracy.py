@@ -465,12 +465,98 @@ def recipe_ens_scalers(train, h, freq, m, kw):
     "median of 3 LSTMs, scaler_type 'robust', 'minmax' and 'standard' (same seed; other kwargs shared)"
     return _median([lstm_plain(train, h, freq, m, {**kw, 'scaler_type': s}) for s in ('robust', 'minmax', 'standard')])
 
+def recipe_input_1x(train, h, freq, m, kw):
+    "input_size = max(h, m) (h when there is no season; at least 4), capped by the shortest series: half the default window"
+    L = int(train.groupby('unique_id').size().min()) - h
+    want = max(h, m if m > 1 else 0, 4)
+    return lstm_plain(train, h, freq, m, {**kw, 'input_size': max(1, min(want, L))})
+
+@contextlib.contextmanager
+def _patched_last_scaler():
+    """PROTOTYPE (monkeypatch of lstm_forecast.scalers._loc_scale and the scaler lists): a scaler 'last', loc = the
+    window's last input value (the median where it is missing), scale = mean |first difference| of the inputs
+    (the MASE scale of a naive forecast); restored on exit"""
+    import lstm_forecast.scalers as S, lstm_forecast.forecaster as F
+    orig, kinds, scalers = S._loc_scale, S.KINDS, F._SCALERS
+    import torch
+    def loc_scale(x, kind, eps, tiny=torch_tiny()):
+        if kind != 'last': return orig(x, kind, eps, tiny)
+        med, _ = orig(x, 'robust', eps, tiny)
+        loc = torch.where(torch.isfinite(x[:, -1:]), x[:, -1:], med)
+        scale = (x[:, 1:] - x[:, :-1]).abs().nanmean(dim=1, keepdim=True) if x.shape[1] > 1 else torch.ones_like(loc)
+        scale = torch.nan_to_num(scale, nan=1.0)
+        zero = scale <= eps * loc.abs() + tiny
+        return loc, torch.where(zero, torch.ones_like(scale), scale)
+    S._loc_scale, S.KINDS, F._SCALERS = loc_scale, kinds + ('last',), scalers + ('last',)
+    try: yield
+    finally: S._loc_scale, S.KINDS, F._SCALERS = orig, kinds, scalers
+
+def torch_tiny():
+    import torch
+    return torch.finfo(torch.float32).tiny
+
+def recipe_scalers_last(train, h, freq, m, kw):
+    "PROTOTYPE: the library default with the scalers in recipe kwarg `scalers` (may include 'last', see _patched_last_scaler)"
+    kw = dict(kw); sc = tuple(kw.pop('scalers', ('robust', 'minmax', 'standard', 'last')))
+    with _patched_last_scaler(): return lstm_plain(train, h, freq, m, {**kw, 'scaler_type': sc})
+
+def recipe_early_stop(train, h, freq, m, kw):
+    """early stopping on each series' last h steps: train on the windows before them (up to `max_steps`=1000, the
+    validation loss of the averaged weights checked every 25 steps, stopping after `patience` (recipe kwarg, 4)
+    checks without improvement, best weights kept); recipe kwarg `refit` (False): forecast with those networks, or
+    True: refit on all the data for the median of the members' best step counts. input_size as the defaults'"""
+    from lstm_forecast.forecaster import LSTMForecast, default_input_size
+    kw = dict(kw); refit = kw.pop('refit', False); patience = kw.pop('patience', 4)
+    n = int(train.groupby('unique_id').size().min())
+    kw.setdefault('input_size', default_input_size(h, freq, n))
+    if n - h < kw['input_size'] + h: return lstm_plain(train, h, freq, m, kw)   # too short to hold h steps out
+    es = LSTMForecast(h=h, freq=freq, **{'max_steps': 1000, 'early_stop_patience_steps': patience, **kw}).fit(train, val_size=h)
+    if not refit: return es.predict().rename(columns={'LSTM': 'yhat'})[['unique_id', 'ds', 'yhat']]
+    steps = int(np.median([hh['best_step'] for hh in es.history_.get('members', [es.history_])]))
+    return lstm_plain(train, h, freq, m, {**kw, 'max_steps': max(steps, 25)})
+
+def recipe_per_series(train, h, freq, m, kw):
+    "one model per series of a panel (the library's default is one global model for all the series); single series: plain"
+    ids = train['unique_id'].unique()
+    if len(ids) == 1: return lstm_plain(train, h, freq, m, kw)
+    return pd.concat([lstm_plain(g, h, freq, m, kw) for _, g in train.groupby('unique_id', sort=False)], ignore_index=True)
+
+def recipe_ens_scalers_mean(train, h, freq, m, kw):
+    "the mean (not the median) of 3 LSTMs scaled 'robust', 'minmax' and 'standard' (the default ensemble's networks)"
+    fs = [lstm_plain(train, h, freq, m, {**kw, 'scaler_type': s}) for s in ('robust', 'minmax', 'standard')]
+    out = fs[0].copy()
+    out['yhat'] = np.mean(np.stack([f['yhat'].to_numpy() for f in fs]), axis=0)
+    return out
+
+def recipe_steps_long(train, h, freq, m, kw):
+    """training length scaled to the windows, never below the default: max_steps = `passes` (recipe kwarg, 40) passes
+    over the training windows at batch 32, clipped to [500, 2000] (only series with more than ~400 windows train longer)"""
+    from lstm_forecast.forecaster import default_input_size
+    kw = dict(kw); passes = kw.pop('passes', 40)
+    lens = train.groupby('unique_id').size().to_numpy()
+    L = kw.get('input_size') or default_input_size(h, freq, int(lens.min()))
+    n_win = int(np.clip(lens - L - h + 1, 0, None).sum())
+    return lstm_plain(train, h, freq, m, {**kw, 'max_steps': int(np.clip(passes * n_win / 32, 500, 2000))})
+
+def recipe_steps_series(train, h, freq, m, kw):
+    """recipe_steps_long with the windows counted per series (their mean over the series of a panel): a panel's global
+    model trains as long as one of its series would (panels got worse with steps_long's total count)"""
+    from lstm_forecast.forecaster import default_input_size
+    kw = dict(kw); passes = kw.pop('passes', 40)
+    lens = train.groupby('unique_id').size().to_numpy()
+    L = kw.get('input_size') or default_input_size(h, freq, int(lens.min()))
+    n_win = float(np.clip(lens - L - h + 1, 0, None).mean())
+    return lstm_plain(train, h, freq, m, {**kw, 'max_steps': int(np.clip(passes * n_win / 32, 500, 2000))})
+
 RECIPES = {'plain': lstm_plain, 'log': recipe_log, 'deseason': recipe_deseason, 'ens_seeds': recipe_ens_seeds,
            'ens_inputs': recipe_ens_inputs, 'steps_windows': recipe_steps_windows, 'season_input': recipe_season_input,
            'deseason_ens': recipe_deseason_ens, 'input3': recipe_input3,
            'input_k': recipe_input_k, 'input_k_log': recipe_input_k_log,
            'skip_long': recipe_skip_long, 'lstm_long': recipe_lstm_long, 'ema_poly': recipe_ema_poly,
-           'ens_scalers': recipe_ens_scalers}
+           'ens_scalers': recipe_ens_scalers, 'input_1x': recipe_input_1x,
+           'scalers_last': recipe_scalers_last, 'early_stop': recipe_early_stop, 'per_series': recipe_per_series,
+           'ens_scalers_mean': recipe_ens_scalers_mean, 'steps_long': recipe_steps_long,
+           'steps_series': recipe_steps_series}
 
 def _baseline(cls):
     def run(train, h, freq, m, kw):
