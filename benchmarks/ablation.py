@@ -184,6 +184,14 @@ VARIANTS = [
     ('acc4_per_series', "one model per series of a panel instead of one global model (recipe per_series; single "
      "series as the defaults)",
      [('acc4_per_series', _lstm('acc4_per_series', 'tuning', recipe='per_series', plain=False, today=True))]),
+    ('acc4_ens_mean', "the mean instead of the median of the defaults' three networks (recipe ens_scalers_mean)",
+     [('acc4_ens_mean', _lstm('acc4_ens_mean', 'tuning', recipe='ens_scalers_mean', plain=False, today=True))]),
+    ('acc4_steps_long', "training length scaled to the windows: max_steps = 40 passes over all the training windows "
+     "(batches of 32), within [500, 2000] (recipe steps_long)",
+     _seeds('acc4_steps_long', 'tuning', recipe='steps_long', plain=False, today=True)),
+    ('acc4_steps_series', "as acc4_steps_long with the windows counted per series (their mean over a panel's "
+     "series), so panels keep 500 steps (recipe steps_series); chosen on the tuning half, run on the confirmation half",
+     _seeds('acc4_steps_series', 'both', recipe='steps_series', plain=False, today=True)),
     ('Naive', 'statistical baseline: last value', [('Naive', f'{ACC} --models Naive')]),
     ('AutoETS', 'statistical baseline: statsforecast AutoETS (no season when m > 24)', [('AutoETS', f'{ACC} --models AutoETS')]),
     ('AutoARIMA', 'statistical baseline: statsforecast AutoARIMA', [('AutoARIMA', f'{ACC} --models AutoARIMA')]),
@@ -207,14 +215,15 @@ def relative_table(models: list) -> pd.DataFrame:
         m = season_length(ds.freq)
         _, win = A.window_positions(df, ds.h)
         test = df[win >= 0].assign(window=win[win >= 0])[['unique_id', 'ds', 'window', 'y']].reset_index(drop=True)
-        fc = test.copy()
+        cols = {}
         for model in dict.fromkeys(['SeasonalNaive'] + models):
             f = read_cached(model, ds)
             if f is None: continue
             merged = test[['unique_id', 'ds', 'window']].merge(f[['unique_id', 'ds', 'window', 'yhat']], how='left',
                                                                on=['unique_id', 'ds', 'window'])
             if merged['yhat'].isna().any(): raise RuntimeError(f'{model} lacks forecasts on {ds.name}')
-            fc[model] = merged['yhat'].to_numpy()
+            cols[model] = merged['yhat'].to_numpy()
+        fc = pd.concat([test, pd.DataFrame(cols, index=test.index)], axis=1)   # one concat: no fragmented frame
         got = [c for c in fc.columns if c not in ('unique_id', 'ds', 'window', 'y', 'SeasonalNaive')]
         mases = A.mase_table(df, fc, ds.h, m)
         # one model at a time, as accuracy.py scores a run (the cells dropped are the zero-scale ones, the same for all)

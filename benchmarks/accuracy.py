@@ -476,10 +476,10 @@ def _patched_last_scaler():
     """PROTOTYPE (monkeypatch of lstm_forecast.scalers._loc_scale and the scaler lists): a scaler 'last', loc = the
     window's last input value (the median where it is missing), scale = mean |first difference| of the inputs
     (the MASE scale of a naive forecast); restored on exit"""
+    import torch
     import lstm_forecast.scalers as S, lstm_forecast.forecaster as F
     orig, kinds, scalers = S._loc_scale, S.KINDS, F._SCALERS
-    import torch
-    def loc_scale(x, kind, eps, tiny=torch_tiny()):
+    def loc_scale(x, kind, eps, tiny=torch.finfo(torch.float32).tiny):
         if kind != 'last': return orig(x, kind, eps, tiny)
         med, _ = orig(x, 'robust', eps, tiny)
         loc = torch.where(torch.isfinite(x[:, -1:]), x[:, -1:], med)
@@ -490,10 +490,6 @@ def _patched_last_scaler():
     S._loc_scale, S.KINDS, F._SCALERS = loc_scale, kinds + ('last',), scalers + ('last',)
     try: yield
     finally: S._loc_scale, S.KINDS, F._SCALERS = orig, kinds, scalers
-
-def torch_tiny():
-    import torch
-    return torch.finfo(torch.float32).tiny
 
 def recipe_scalers_last(train, h, freq, m, kw):
     "PROTOTYPE: the library default with the scalers in recipe kwarg `scalers` (may include 'last', see _patched_last_scaler)"
