@@ -192,6 +192,14 @@ VARIANTS = [
     ('acc4_steps_series', "as acc4_steps_long with the windows counted per series (their mean over a panel's "
      "series), so panels keep 500 steps (recipe steps_series); chosen on the tuning half, run on the confirmation half",
      _seeds('acc4_steps_series', 'both', recipe='steps_series', plain=False, today=True)),
+    ('acc4_tail_pad', "windows whose targets run past each series' end train on the targets they have (h-1 missing "
+     "steps appended, masked loss, as neuralforecast pads its training windows); recipe tail_pad; seeds 0 and 1",
+     _seeds('acc4_tail_pad', 'tuning', recipe='tail_pad', names=['acc4_tail_pad', 'acc4_tail_pad_seed1'], plain=False, today=True)),
+    ('acc4_ridge001', "prototype: each network's linear skip starts from the ridge fit of the scaled targets on the "
+     "scaled input windows (penalty 0.01 x mean diagonal of X'X) instead of zero (recipe ridge_skip)",
+     [('acc4_ridge001', _lstm('acc4_ridge001', 'tuning', {'lam': 0.01}, recipe='ridge_skip', plain=False, today=True))]),
+    ('acc4_ridge01', "prototype: the same with penalty 0.1",
+     [('acc4_ridge01', _lstm('acc4_ridge01', 'tuning', {'lam': 0.1}, recipe='ridge_skip', plain=False, today=True))]),
     ('Naive', 'statistical baseline: last value', [('Naive', f'{ACC} --models Naive')]),
     ('AutoETS', 'statistical baseline: statsforecast AutoETS (no season when m > 24)', [('AutoETS', f'{ACC} --models AutoETS')]),
     ('AutoARIMA', 'statistical baseline: statsforecast AutoARIMA', [('AutoARIMA', f'{ACC} --models AutoARIMA')]),

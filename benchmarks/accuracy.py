@@ -544,6 +544,56 @@ def recipe_steps_series(train, h, freq, m, kw):
     n_win = float(np.clip(lens - L - h + 1, 0, None).mean())
     return lstm_plain(train, h, freq, m, {**kw, 'max_steps': int(np.clip(passes * n_win / 32, 500, 2000))})
 
+def recipe_tail_pad(train, h, freq, m, kw):
+    """windows with partly observed targets: h-1 missing steps appended to each series, so the windows whose targets run
+    past the end train on the targets they have (masked loss; neuralforecast pads its training windows this way);
+    input_size as the defaults' on the unpadded data; the forecast starts from the real end (predict(df=train))"""
+    from lstm_forecast.forecaster import LSTMForecast, default_input_size
+    n = int(train.groupby('unique_id').size().min())
+    kw = {'input_size': default_input_size(h, freq, n), **kw}
+    last = train.groupby('unique_id', sort=False)['ds'].max()
+    off = pd.tseries.frequencies.to_offset(freq)
+    pad = pd.DataFrame({'unique_id': np.repeat(last.index.to_numpy(), h - 1),
+                        'ds': np.concatenate([pd.date_range(t, periods=h, freq=off)[1:] for t in last]),
+                        'y': np.nan})
+    padded = pd.concat([train[['unique_id', 'ds', 'y']], pad], ignore_index=True).sort_values(['unique_id', 'ds'], kind='stable')
+    f = LSTMForecast(h=h, freq=freq, **kw).fit(padded).predict(df=train[['unique_id', 'ds', 'y']])
+    return f.rename(columns={'LSTM': 'yhat'})[['unique_id', 'ds', 'yhat']]
+
+@contextlib.contextmanager
+def _patched_ridge_skip(lam):
+    """PROTOTYPE (wraps lstm_forecast.forecaster.train): before each network trains, its linear skip starts from the
+    ridge regression of the scaled targets on the scaled input windows (all the training windows, at most 20,000 drawn
+    at random; penalty `lam` times the mean diagonal of X'X) instead of zero; MAE point forecasts only; restored on exit"""
+    import torch
+    import lstm_forecast.forecaster as F
+    orig = F.train
+    def train(net, loss, train_data, val_data=None, config=None):
+        if getattr(net, 'linear_skip', False) and net.n_outputs == 1:
+            n = len(train_data)
+            idx = torch.arange(n) if n <= 20000 else torch.randperm(n, generator=torch.Generator().manual_seed(0))[:20000]
+            b = train_data.batch(idx)
+            X = b['insample_y'].reshape(len(idx), -1).double(); Y = b['target'].reshape(len(idx), -1).double()
+            keep = torch.isfinite(Y).all(1) & torch.isfinite(X).all(1)
+            X, Y = X[keep], Y[keep]
+            if len(X) > 1:
+                X1 = torch.cat([X, torch.ones(len(X), 1, dtype=X.dtype)], 1)                 # [n, L+1]: bias column
+                G = X1.T @ X1
+                pen = lam * G.diagonal()[:-1].mean() * torch.eye(G.shape[0], dtype=G.dtype)
+                pen[-1, -1] = 0                                                           # the bias is not penalised
+                W = torch.linalg.solve(G + pen, X1.T @ Y)                                # [L+1, h]
+                with torch.no_grad():
+                    net.skip.weight.copy_(W[:-1].T.to(net.skip.weight.dtype)); net.skip.bias.copy_(W[-1].to(net.skip.bias.dtype))
+        return orig(net, loss, train_data, val_data, config)
+    F.train = train
+    try: yield
+    finally: F.train = orig
+
+def recipe_ridge_skip(train, h, freq, m, kw):
+    "PROTOTYPE: the defaults with each network's linear skip initialised at the ridge fit (recipe kwarg `lam`, 0.1)"
+    kw = dict(kw); lam = kw.pop('lam', 0.1)
+    with _patched_ridge_skip(lam): return lstm_plain(train, h, freq, m, kw)
+
 RECIPES = {'plain': lstm_plain, 'log': recipe_log, 'deseason': recipe_deseason, 'ens_seeds': recipe_ens_seeds,
            'ens_inputs': recipe_ens_inputs, 'steps_windows': recipe_steps_windows, 'season_input': recipe_season_input,
            'deseason_ens': recipe_deseason_ens, 'input3': recipe_input3,
@@ -552,7 +602,8 @@ RECIPES = {'plain': lstm_plain, 'log': recipe_log, 'deseason': recipe_deseason, 
            'ens_scalers': recipe_ens_scalers, 'input_1x': recipe_input_1x,
            'scalers_last': recipe_scalers_last, 'early_stop': recipe_early_stop, 'per_series': recipe_per_series,
            'ens_scalers_mean': recipe_ens_scalers_mean, 'steps_long': recipe_steps_long,
-           'steps_series': recipe_steps_series}
+           'steps_series': recipe_steps_series, 'tail_pad': recipe_tail_pad,
+           'ridge_skip': recipe_ridge_skip}
 
 def _baseline(cls):
     def run(train, h, freq, m, kw):
