@@ -347,9 +347,10 @@ def recipe_deseason(train, h, freq, m, kw):
     fidx = tab.to_numpy()[pd.Index(tab.index).get_indexer(f['unique_id']), fphase]
     return f.assign(yhat=f['yhat'] * fidx if mult else f['yhat'] + fidx)
 
-def _median(fs):
+def _median(fs, how=np.median):
+    "the members' forecasts combined point by point (`how`: np.median, or np.mean)"
     out = fs[0].copy()
-    out['yhat'] = np.median(np.stack([f['yhat'].to_numpy() for f in fs]), axis=0)
+    out['yhat'] = how(np.stack([f['yhat'].to_numpy() for f in fs]), axis=0)
     return out
 
 def recipe_ens_seeds(train, h, freq, m, kw):
@@ -362,14 +363,20 @@ def recipe_ens_inputs(train, h, freq, m, kw):
     sizes = sorted({max(1, min(k * max(h, m), L)) for k in (1, 2, 3)})
     return _median([lstm_plain(train, h, freq, m, {**kw, 'input_size': s}) for s in sizes])
 
-def recipe_steps_windows(train, h, freq, m, kw):
-    "max_steps = 10 passes over the training windows at batch 32, between 200 and 2000"
+def _steps_by_windows(train, h, freq, m, kw, passes, lo, hi, per_series=False):
+    """the LSTM with max_steps = `passes` passes over the training windows (their sum over the series, or with
+    `per_series` their mean) at the batch size of kw (32), clipped to [lo, hi]"""
     from lstm_forecast.forecaster import default_input_size
     lens = train.groupby('unique_id').size().to_numpy()
     L = kw.get('input_size') or default_input_size(h, freq, int(lens.min()))
-    n_win = int(np.clip(lens - L - h + 1, 0, None).sum())
-    steps = int(np.clip(10 * n_win / kw.get('batch_size', 32), 200, 2000))
+    per = np.clip(lens - L - h + 1, 0, None)
+    n_win = float(per.mean()) if per_series else int(per.sum())
+    steps = int(np.clip(passes * n_win / kw.get('batch_size', 32), lo, hi))
     return lstm_plain(train, h, freq, m, {**kw, 'max_steps': steps})
+
+def recipe_steps_windows(train, h, freq, m, kw):
+    "max_steps = 10 passes over the training windows at batch 32, between 200 and 2000"
+    return _steps_by_windows(train, h, freq, m, kw, 10, 200, 2000)
 
 def recipe_season_input(train, h, freq, m, kw):
     "input_size = 3 seasons (at least h, 3h when there is no season), capped by the shortest series"
@@ -519,30 +526,20 @@ def recipe_per_series(train, h, freq, m, kw):
 
 def recipe_ens_scalers_mean(train, h, freq, m, kw):
     "the mean (not the median) of 3 LSTMs scaled 'robust', 'minmax' and 'standard' (the default ensemble's networks)"
-    fs = [lstm_plain(train, h, freq, m, {**kw, 'scaler_type': s}) for s in ('robust', 'minmax', 'standard')]
-    out = fs[0].copy()
-    out['yhat'] = np.mean(np.stack([f['yhat'].to_numpy() for f in fs]), axis=0)
-    return out
+    return _median([lstm_plain(train, h, freq, m, {**kw, 'scaler_type': s}) for s in ('robust', 'minmax', 'standard')],
+                   how=np.mean)
 
 def recipe_steps_long(train, h, freq, m, kw):
     """training length scaled to the windows, never below the default: max_steps = `passes` (recipe kwarg, 40) passes
     over the training windows at batch 32, clipped to [500, 2000] (only series with more than ~400 windows train longer)"""
-    from lstm_forecast.forecaster import default_input_size
     kw = dict(kw); passes = kw.pop('passes', 40)
-    lens = train.groupby('unique_id').size().to_numpy()
-    L = kw.get('input_size') or default_input_size(h, freq, int(lens.min()))
-    n_win = int(np.clip(lens - L - h + 1, 0, None).sum())
-    return lstm_plain(train, h, freq, m, {**kw, 'max_steps': int(np.clip(passes * n_win / 32, 500, 2000))})
+    return _steps_by_windows(train, h, freq, m, kw, passes, 500, 2000)
 
 def recipe_steps_series(train, h, freq, m, kw):
     """recipe_steps_long with the windows counted per series (their mean over the series of a panel): a panel's global
     model trains as long as one of its series would (panels got worse with steps_long's total count)"""
-    from lstm_forecast.forecaster import default_input_size
     kw = dict(kw); passes = kw.pop('passes', 40)
-    lens = train.groupby('unique_id').size().to_numpy()
-    L = kw.get('input_size') or default_input_size(h, freq, int(lens.min()))
-    n_win = float(np.clip(lens - L - h + 1, 0, None).mean())
-    return lstm_plain(train, h, freq, m, {**kw, 'max_steps': int(np.clip(passes * n_win / 32, 500, 2000))})
+    return _steps_by_windows(train, h, freq, m, kw, passes, 500, 2000, per_series=True)
 
 def recipe_tail_pad(train, h, freq, m, kw):
     """windows with partly observed targets: h-1 missing steps appended to each series, so the windows whose targets run
